@@ -1,0 +1,97 @@
+"""Reading and writing .xlsx files (openpyxl) for imports, exports and templates."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def build_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """One sheet with a bold header row, frozen under the header, columns sized to the text."""
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append([str(h) for h in headers])
+    widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
+    for row in rows:
+        values = ["" if v is None else v for v in row]
+        ws.append(values)
+        for i, v in enumerate(values[: len(widths)]):
+            widths[i] = min(40, max(widths[i], len(str(v)) + 2))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF7")
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def xlsx_response(filename: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@dataclass
+class SheetRow:
+    number: int  # the row number as the spreadsheet shows it
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def read_sheet(
+    data: bytes | io.IOBase, columns: dict[str, Sequence[str]]
+) -> tuple[list[SheetRow], list[str]]:
+    """Rows of the first sheet as dicts keyed by our column names.
+
+    `columns` maps each column name to the header texts that mean it (Chinese and English),
+    so a file made from the template or from an export reads the same. Blank rows are skipped.
+    """
+    try:
+        wb = load_workbook(
+            io.BytesIO(data) if isinstance(data, bytes) else data, read_only=True, data_only=True
+        )
+    except Exception as exc:
+        raise ValidationError(
+            {"file": [ValidationError(_("This is not a readable .xlsx file."), code="not_xlsx")]}
+        ) from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError({"file": [ValidationError(_("The file is empty."), code="empty")]})
+    aliases = {alias.strip().lower(): name for name, texts in columns.items() for alias in texts}
+    index = {}
+    for i, text in enumerate(header):
+        name = aliases.get(str(text or "").strip().lower())
+        if name and name not in index:
+            index[name] = i
+    result = []
+    for number, raw in enumerate(rows, start=2):
+        if raw is None or all(v is None or str(v).strip() == "" for v in raw):
+            continue
+        values = {
+            name: (raw[i].strip() if isinstance(raw[i], str) else raw[i]) if i < len(raw) else None
+            for name, i in index.items()
+        }
+        result.append(SheetRow(number=number, values=values))
+    wb.close()
+    return result, [name for name in columns if name not in index]

@@ -1,0 +1,94 @@
+"""Roles: Django groups with the permissions each kind of staff needs.
+
+A role is granted through an employee's post (`Post.role`) or directly to a user. Which site's
+rows a user sees is a separate question, answered by site membership (`wuye.core.scoping`).
+Later capabilities add their permissions to these roles here.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+ESTATE_MODELS = ["building", "entrance", "unit", "parkingspace", "facility"]
+
+
+def _perms(app: str, actions: list[str], models: list[str]) -> list[tuple[str, str]]:
+    return [(app, f"{action}_{model}") for model in models for action in actions]
+
+
+ROLES: dict[str, dict] = {
+    "manager": {
+        "label": _("Site manager"),
+        "perms": _perms("estate", ["view", "add", "change"], ESTATE_MODELS)
+        + _perms("staff", ["view", "add", "change"], ["employee"])
+        + _perms("staff", ["view"], ["post", "department"])
+        # Site overrides of the authority matrix; the company's rules need
+        # `staff.set_company_authority`, which no site role holds.
+        + _perms("staff", ["view", "change"], ["authorityrule"])
+        + [("core", "view_auditentry")],
+    },
+    "cs_clerk": {
+        "label": _("Customer-service clerk"),
+        "perms": _perms("estate", ["view", "add", "change"], ESTATE_MODELS)
+        + _perms("staff", ["view"], ["employee"]),
+    },
+    "engineer": {
+        "label": _("Engineer"),
+        "perms": _perms("estate", ["view"], ESTATE_MODELS)
+        + _perms("estate", ["change"], ["facility"])
+        + _perms("staff", ["view"], ["employee"]),
+    },
+    "guard": {
+        "label": _("Guard"),
+        "perms": _perms("estate", ["view"], ESTATE_MODELS),
+    },
+    "cashier": {
+        "label": _("Cashier"),
+        "perms": _perms("estate", ["view"], ESTATE_MODELS),
+    },
+    "finance": {
+        "label": _("Finance"),
+        "perms": _perms("estate", ["view"], ESTATE_MODELS)
+        + _perms("staff", ["view"], ["employee", "authorityrule"]),
+    },
+    "environment": {
+        "label": _("Environment supervisor"),
+        "perms": _perms("estate", ["view"], ESTATE_MODELS)
+        + _perms("staff", ["view"], ["employee"]),
+    },
+    "environment_staff": {
+        "label": _("Cleaning and greening staff"),
+        "perms": _perms("estate", ["view"], ["building", "facility"]),
+    },
+    "hr_admin": {
+        "label": _("Administration and HR"),
+        "perms": _perms("estate", ["view"], ["building"])
+        + _perms("staff", ["view", "add", "change"], ["employee"])
+        + _perms("staff", ["view"], ["authorityrule", "post", "department"])
+        + [("core", "view_auditentry")],
+    },
+    "office_clerk": {
+        "label": _("Office clerk"),
+        "perms": _perms("estate", ["view"], ["building"]) + _perms("staff", ["view"], ["employee"]),
+    },
+}
+
+
+def ensure_roles() -> dict[str, Group]:
+    """Create or refresh every role group with exactly its permissions. Safe to run often."""
+    groups = {}
+    for code, spec in ROLES.items():
+        group, _created = Group.objects.get_or_create(name=code)
+        query = Q(pk__in=[])
+        for app, codename in spec["perms"]:
+            query |= Q(content_type__app_label=app, codename=codename)
+        group.permissions.set(Permission.objects.filter(query))
+        groups[code] = group
+    return groups
+
+
+def role_label(code: str) -> str:
+    spec = ROLES.get(code)
+    return str(spec["label"]) if spec else code

@@ -1,0 +1,77 @@
+"""The demo company: names and numbers that look like a real Shenzhen community."""
+
+from decimal import Decimal
+
+COMPANY = {"name": "宜居物业服务有限公司", "short_name": "宜居物业"}
+
+SITES = [
+    {
+        "code": "cuihu",
+        "name": "翠湖苑管理处",
+        "address": "深圳市南山区翠湖路88号",
+        "phone": "0755-26688000",
+        # 8 buildings × 2 entrances × 16 floors × 4 units = 1,024 units
+        "buildings": [(str(n), f"{n}栋", 2, 16, 4) for n in range(1, 9)],
+        "parking": [("B1", "地下一层", "underground", 220), ("D", "地面", "surface", 100)],
+    },
+    {
+        "code": "fenglin",
+        "name": "枫林湾管理处",
+        "address": "深圳市宝安区枫林大道12号",
+        "phone": "0755-27799000",
+        "buildings": [(str(n), f"{n}栋", 1, 6, 2) for n in range(1, 3)],
+        "parking": [("D", "地面", "surface", 30)],
+    },
+]
+
+# Floor areas by position on a floor: corner flats are larger.
+AREAS = [Decimal("128.60"), Decimal("89.50"), Decimal("92.30"), Decimal("143.20")]
+INDOOR_RATIO = Decimal("0.80")
+
+PASSWORD = "demo-2026"
+
+# (login or None, employee number, name, post code, phone)
+EMPLOYEES = [
+    ("manager", "E001", "王建国", "project_manager", "13800138001"),
+    (None, "E002", "李秀英", "centre_head", "13800138002"),
+    (None, "E010", "陈静", "cs_supervisor", "13800138010"),
+    ("clerk", "E011", "张丽", "cs_clerk", "13800138011"),
+    (None, "E012", "刘洋", "cs_clerk", "13800138012"),
+    (None, "E013", "杨帆", "cs_clerk", "13800138013"),
+    (None, "E014", "赵敏", "cs_clerk", "13800138014"),
+    (None, "E020", "黄志强", "eng_supervisor", "13800138020"),
+    ("engineer", "E021", "周师傅", "technician", "13800138021"),
+    (None, "E022", "吴刚", "technician", "13800138022"),
+    (None, "E023", "郑伟", "technician", "13800138023"),
+    (None, "E024", "孙磊", "technician", "13800138024"),
+    (None, "E030", "马军", "sec_supervisor", "13800138030"),
+    ("guard", "E031", "胡勇", "guard", "13800138031"),
+    (None, "E032", "朱斌", "guard", "13800138032"),
+    (None, "E033", "高峰", "guard", "13800138033"),
+    (None, "E034", "林涛", "guard", "13800138034"),
+    (None, "E035", "何超", "guard", "13800138035"),
+    (None, "E036", "郭亮", "guard", "13800138036"),
+    (None, "E037", "罗平", "guard", "13800138037"),
+    (None, "E038", "梁波", "guard", "13800138038"),
+    (None, "E040", "宋桂兰", "env_supervisor", "13800138040"),
+    (None, "E041", "谢秀珍", "cleaner", "13800138041"),
+    (None, "E042", "韩玉梅", "cleaner", "13800138042"),
+    (None, "E043", "唐凤英", "cleaner", "13800138043"),
+    (None, "E044", "冯建华", "gardener", "13800138044"),
+    (None, "E050", "曹红", "finance_supervisor", "13800138050"),
+    ("cashier", "E051", "彭晓燕", "cashier", "13800138051"),
+    (None, "E060", "蒋文", "admin_supervisor", "13800138060"),
+    (None, "E061", "邓佳", "admin_clerk", "13800138061"),
+]
+
+FACILITY_EXTRAS = [
+    ("GATE-01", "南大门", "gate", "南门"),
+    ("GATE-02", "东门车辆道闸", "gate", "东门"),
+    ("PUMP-01", "生活水泵房", "pump_room", "地下一层"),
+    ("PUMP-02", "消防水泵房", "pump_room", "地下一层"),
+    ("POWER-01", "高低压配电房", "power_room", "地下一层"),
+    ("FIRE-01", "消防控制中心", "fire", "1栋首层"),
+    ("CCTV-01", "监控中心", "cctv", "1栋首层"),
+    ("PLAY-01", "儿童游乐区", "playground", "中心花园"),
+    ("CLUB-01", "会所", "clubhouse", "中心花园北侧"),
+]

@@ -1,0 +1,36 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from wuye.core.security import (
+    clear_login_failures,
+    client_ip,
+    is_locked_out,
+    record_login_failure,
+)
+
+
+class LockoutAuthenticationForm(AuthenticationForm):
+    """The login form, refusing a username or address that failed too often recently."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong username or password."),
+        "locked_out": _(
+            "Too many failed sign-ins. This account is locked for a while; try again later "
+            "or ask the site manager."
+        ),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request else None
+        if is_locked_out(username, ip):
+            raise forms.ValidationError(self.error_messages["locked_out"], code="locked_out")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            record_login_failure(username, ip)
+            raise
+        clear_login_failures(username)
+        return cleaned
