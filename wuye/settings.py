@@ -57,6 +57,12 @@ ALLOWED_HOSTS = envlist("WUYE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("WUYE_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # wuye's apps first: their translations (the glossary's words) win over Django's own.
+    "wuye.core",
+    "wuye.estate",
+    "wuye.staff",
+    "wuye.workbench",
+    "wuye.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,11 +72,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "wuye.core",
-    "wuye.estate",
-    "wuye.staff",
-    "wuye.workbench",
-    "wuye.api",
 ]
 
 MIDDLEWARE = [

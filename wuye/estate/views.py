@@ -3,12 +3,7 @@ to a service and shows what the service refused beside the fields it concerns.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from wuye.core.audit import history
 from wuye.core.listing import paginate, query_without_page, wants_export
 from wuye.core.models import Job
+from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.core.spreadsheets import xlsx_response
@@ -36,37 +32,9 @@ from .models import Building, Facility, ParkingSpace, Unit
 from .unit_import import JOB_KIND, import_report, start_unit_import
 
 
-def site_page(view):
-    """A signed-in staff page that works on the current site; without a site there is
-    nothing to show."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.site:
-            raise PermissionDenied(_("You are not a member of any site."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _submit(form, call: Callable[[dict], object]):
-    """`call(cleaned_data)` for a valid form; what the service refuses goes onto the form
-    (beside its field when the form has it). Returns the result, or None on errors."""
-    if not form.is_valid():
-        return None
-    try:
-        return call(form.cleaned_data)
-    except ValidationError as exc:
-        errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc}
-        for field, field_errors in errors.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-        return None
-
-
 def _form_page(request, form, context: dict, *, status: int | None = None) -> HttpResponse:
     if status is None:
-        status = 400 if form.is_bound and form.errors else 200
+        status = form_status(form)
     return render(request, "estate/form.html", {"form": form, **context}, status=status)
 
 
@@ -125,14 +93,14 @@ def building_form(request, pk=None):
     form = BuildingForm(request.POST or None, instance=building or None)
     if request.method == "POST":
         if building:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.update_building(
                     building=building, actor=request.user, **data
                 ),
             )
         else:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.create_building(
                     site=request.site, actor=request.user, **data
@@ -170,14 +138,14 @@ def entrance_form(request, building_pk, pk=None):
     form = EntranceForm(request.POST or None, instance=entrance or None)
     if request.method == "POST":
         if entrance:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.update_entrance(
                     entrance=entrance, actor=request.user, **data
                 ),
             )
         else:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.create_entrance(
                     building=building, actor=request.user, **data
@@ -210,7 +178,7 @@ def generate_units(request, pk):
     ensure_can(request.user, "estate.add_unit", request.site)
     form = GenerateUnitsForm(request.POST or request.GET or None, building=building)
     if request.method == "POST":
-        created = _submit(
+        created = submit_form(
             form,
             lambda data: services.generate_units(building=building, actor=request.user, **data),
         )
@@ -301,11 +269,11 @@ def unit_form(request, pk=None):
     form = UnitForm(request.POST or None, instance=unit or None, initial=initial, site=request.site)
     if request.method == "POST":
         if unit:
-            saved = _submit(
+            saved = submit_form(
                 form, lambda data: services.update_unit(unit=unit, actor=request.user, **data)
             )
         else:
-            saved = _submit(form, lambda data: _create_unit(request.user, data))
+            saved = submit_form(form, lambda data: _create_unit(request.user, data))
         if saved:
             messages.success(request, _("Saved unit %(code)s.") % {"code": saved.code})
             return redirect("estate:unit_detail", pk=saved.pk)
@@ -340,7 +308,7 @@ def unit_import(request):
         )
         return redirect("estate:unit_import_job", pk=job.pk)
     recent = Job.objects.filter(site=request.site, kind=JOB_KIND).select_related("actor")[:10]
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request, "estate/unit_import.html", {"form": form, "recent": recent}, status=status
     )
@@ -407,12 +375,12 @@ def parking_form(request, pk=None):
     form = ParkingSpaceForm(request.POST or None, instance=space or None)
     if request.method == "POST":
         if space:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.update_parking_space(space=space, actor=request.user, **data),
             )
         else:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.create_parking_space(
                     site=request.site, actor=request.user, **data
@@ -484,14 +452,14 @@ def facility_form(request, pk=None):
     )
     if request.method == "POST":
         if facility:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.update_facility(
                     facility=facility, actor=request.user, **data
                 ),
             )
         else:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.create_facility(
                     site=request.site, actor=request.user, **data

@@ -14,6 +14,13 @@ class StaffConfig(AppConfig):
 
 
 def _ensure_roles(**kwargs):
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
     from .roles import ensure_roles
 
+    # Roles name permissions of apps whose post_migrate may not have run yet (wuye's apps come
+    # before django.contrib.auth), so make sure every permission exists first.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
     ensure_roles()

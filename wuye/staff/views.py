@@ -4,12 +4,8 @@ the fields it concerns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wuye.core.audit import history
 from wuye.core.listing import paginate, query_without_page, wants_export
 from wuye.core.models import SiteMembership
+from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, visible_sites
 from wuye.core.spreadsheets import build_workbook, xlsx_response
@@ -36,39 +33,6 @@ from .forms import (
     SiteAccessForm,
 )
 from .models import AuthorityRule, Employee
-
-
-def site_page(view):
-    """A signed-in staff page that works on the current site; without a site there is
-    nothing to show."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.site:
-            raise PermissionDenied(_("You are not a member of any site."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _submit(form, call: Callable[[dict], object]):
-    """`call(cleaned_data)` for a valid form; what the service refuses goes onto the form
-    (beside its field when the form has it). Returns the result, or None on errors."""
-    if not form.is_valid():
-        return None
-    try:
-        return call(form.cleaned_data)
-    except ValidationError as exc:
-        errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc}
-        for field, field_errors in errors.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-        return None
-
-
-def _status(form) -> int:
-    return 400 if form.is_bound and form.errors else 200
-
 
 # ---------------------------------------------------------------------------------------------
 # Employees
@@ -194,14 +158,14 @@ def employee_form(request, pk=None):
         form = NewEmployeeForm(request.POST or None, site=request.site)
     if request.method == "POST":
         if employee is not None:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.update_employee(
                     actor=request.user, employee=employee, **data
                 ),
             )
         else:
-            saved = _submit(
+            saved = submit_form(
                 form,
                 lambda data: services.create_employee(
                     actor=request.user, site=request.site, **data
@@ -222,7 +186,7 @@ def employee_form(request, pk=None):
             if employee
             else reverse("staff:employee_list"),
         },
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -233,7 +197,7 @@ def employee_end(request, pk):
     ensure_can(request.user, "staff.change_employee", request.site)
     form = EndEmploymentForm(request.POST or None, initial={"left_on": timezone.localdate()})
     if request.method == "POST":
-        ended = _submit(
+        ended = submit_form(
             form,
             lambda data: services.end_employment(
                 actor=request.user, employee=employee, left_on=data["left_on"]
@@ -248,7 +212,7 @@ def employee_end(request, pk):
         request,
         "staff/employee_end.html",
         {"form": form, "employee": employee},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -259,7 +223,7 @@ def employee_grant_site(request, pk):
     if employee.user is None:
         raise PermissionDenied(_("This employee has no login."))
     form = SiteAccessForm(request.POST, sites=visible_sites(request.user))
-    done = _submit(
+    done = submit_form(
         form,
         lambda data: services.grant_site_access(
             actor=request.user, user=employee.user, site=data["site"]
@@ -419,11 +383,11 @@ def authority_rule(request):
         )
 
     form = AuthorityRuleForm(request.POST, site=request.site, scopes=scopes)
-    saved = _submit(form, save)
+    saved = submit_form(form, save)
     if saved is not None:
         messages.success(request, _("Saved: %(rule)s.") % {"rule": saved})
         return redirect("staff:authority")
-    return render(request, "staff/authority_rule.html", {"form": form}, status=_status(form))
+    return render(request, "staff/authority_rule.html", {"form": form}, status=form_status(form))
 
 
 @site_page

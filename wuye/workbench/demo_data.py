@@ -39,12 +39,12 @@ EMPLOYEES = [
     (None, "E012", "刘洋", "cs_clerk", "13800138012"),
     (None, "E013", "杨帆", "cs_clerk", "13800138013"),
     (None, "E014", "赵敏", "cs_clerk", "13800138014"),
-    (None, "E020", "黄志强", "eng_supervisor", "13800138020"),
+    (None, "E020", "黄志强", "engineering_supervisor", "13800138020"),
     ("engineer", "E021", "周师傅", "technician", "13800138021"),
     (None, "E022", "吴刚", "technician", "13800138022"),
     (None, "E023", "郑伟", "technician", "13800138023"),
     (None, "E024", "孙磊", "technician", "13800138024"),
-    (None, "E030", "马军", "sec_supervisor", "13800138030"),
+    (None, "E030", "马军", "security_supervisor", "13800138030"),
     ("guard", "E031", "胡勇", "guard", "13800138031"),
     (None, "E032", "朱斌", "guard", "13800138032"),
     (None, "E033", "高峰", "guard", "13800138033"),
@@ -53,16 +53,32 @@ EMPLOYEES = [
     (None, "E036", "郭亮", "guard", "13800138036"),
     (None, "E037", "罗平", "guard", "13800138037"),
     (None, "E038", "梁波", "guard", "13800138038"),
-    (None, "E040", "宋桂兰", "env_supervisor", "13800138040"),
+    (None, "E040", "宋桂兰", "environment_supervisor", "13800138040"),
     (None, "E041", "谢秀珍", "cleaner", "13800138041"),
     (None, "E042", "韩玉梅", "cleaner", "13800138042"),
     (None, "E043", "唐凤英", "cleaner", "13800138043"),
     (None, "E044", "冯建华", "gardener", "13800138044"),
     (None, "E050", "曹红", "finance_supervisor", "13800138050"),
     ("cashier", "E051", "彭晓燕", "cashier", "13800138051"),
-    (None, "E060", "蒋文", "admin_supervisor", "13800138060"),
-    (None, "E061", "邓佳", "admin_clerk", "13800138061"),
+    (None, "E052", "许丹", "teller", "13800138052"),
+    (None, "E060", "蒋文", "administration_supervisor", "13800138060"),
+    (None, "E061", "邓佳", "office_clerk", "13800138061"),
 ]
+
+# The smaller second site: a skeleton crew, so the manager's site switcher has somewhere to go.
+SECOND_SITE_EMPLOYEES = [
+    (None, "F001", "钱立新", "centre_head", "13900139001"),
+    (None, "F011", "孔雪", "cs_clerk", "13900139011"),
+    (None, "F021", "田师傅", "technician", "13900139021"),
+    (None, "F031", "石磊", "guard", "13900139031"),
+]
+
+# Ground-floor shops along the street side of building 1.
+SHOPS = [("S01", Decimal("65.00")), ("S02", Decimal("48.50")), ("S03", Decimal("120.00"))]
+
+# Every n-th flat is vacant, every m-th is being renovated; the rest are lived in.
+VACANT_EVERY = 13
+RENOVATING_EVERY = 47
 
 FACILITY_EXTRAS = [
     ("GATE-01", "南大门", "gate", "南门"),
