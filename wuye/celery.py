@@ -6,7 +6,7 @@ tasks run in-process (see `wuye.core.jobs`), so a laptop needs nothing installed
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wuye.settings")
 
@@ -20,3 +20,10 @@ def _install_schedule(sender, **kwargs):
     from wuye.core.schedule import beat_schedule
 
     sender.conf.beat_schedule = beat_schedule()
+
+
+@signals.worker_init.connect
+def _refuse_wrong_field_key(**kwargs):
+    from wuye.core.checks import refuse_wrong_field_key
+
+    refuse_wrong_field_key()

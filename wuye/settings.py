@@ -4,6 +4,8 @@ The defaults give a working local system with nothing installed: SQLite in `var/
 background jobs, a secret key generated into `var/` on first run.
 """
 
+import base64
+import binascii
 import os
 import secrets
 from pathlib import Path
@@ -36,7 +38,7 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def envsecret(name: str, data_dir: Path) -> str:
+def envsecret(name: str, data_dir: Path, generate=lambda: secrets.token_urlsafe(50)) -> str:
     """A secret from NAME, NAME_FILE, or (embedded default) a file generated into the data folder."""
     if os.environ.get(name):
         return os.environ[name]
@@ -45,7 +47,7 @@ def envsecret(name: str, data_dir: Path) -> str:
     path = data_dir / name.lower()
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(generate())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -56,11 +58,37 @@ SECRET_KEY = envsecret("WUYE_SECRET_KEY", DATA_DIR)
 ALLOWED_HOSTS = envlist("WUYE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("WUYE_CSRF_TRUSTED_ORIGINS", "")
 
+
+def field_key(text: str) -> str:
+    """The personal-data key must be 32 bytes of URL-safe base64; anything else stops start-up
+    (a wrong key is caught against the database's fingerprint by the `core` system check)."""
+    try:
+        raw = base64.urlsafe_b64decode(text.encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            "WUYE_FIELD_KEY must be 32 bytes in URL-safe base64 (44 characters); see docs/people.md"
+        )
+    return text
+
+
+# Encrypts ID, passport and phone numbers at rest (wuye.core.crypto).
+WUYE_FIELD_KEY = field_key(
+    envsecret(
+        "WUYE_FIELD_KEY",
+        DATA_DIR,
+        generate=lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    )
+)
+
 INSTALLED_APPS = [
     # wuye's apps first: their translations (the glossary's words) win over Django's own.
     "wuye.core",
     "wuye.estate",
     "wuye.staff",
+    "wuye.people",
+    "wuye.portal",
     "wuye.workbench",
     "wuye.api",
     "django.contrib.admin",

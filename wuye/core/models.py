@@ -219,3 +219,14 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else (100 if self.finished_at else 0)
+
+
+class FieldKeyFingerprint(models.Model):
+    """The fingerprint of the personal-data key this database was first used with; start-up
+    compares the configured key with it (`wuye.core.checks`)."""
+
+    fingerprint = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.fingerprint

@@ -12,6 +12,24 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 ESTATE_MODELS = ["building", "entrance", "unit", "parkingspace", "facility"]
+REGISTER_MODELS = [
+    "person",
+    "ownership",
+    "tenancy",
+    "householdmember",
+    "shop",
+    "foreignresident",
+    "domestichelper",
+    "pet",
+    "vehicle",
+    "specialgroupmember",
+    "supplierworker",
+    "committeemember",
+    "movein",
+    "ownershiptransfer",
+]
+# Full ID, passport and phone numbers (R-CUS-04): the roles that call and meet residents.
+PERSONAL_DATA = [("people", "view_personal_data")]
 
 
 def _perms(app: str, actions: list[str], models: list[str]) -> list[tuple[str, str]]:
@@ -27,26 +45,34 @@ ROLES: dict[str, dict] = {
         # Site overrides of the authority matrix; the company's rules need
         # `staff.set_company_authority`, which no site role holds.
         + _perms("staff", ["view", "change"], ["authorityrule"])
-        + [("core", "view_auditentry")],
+        + _perms("people", ["view", "add", "change"], REGISTER_MODELS)
+        + _perms("people", ["view", "change"], ["registersettings"])
+        + PERSONAL_DATA
+        + [("people", "view_privacy_log"), ("core", "view_auditentry")],
     },
     "cs_clerk": {
         "label": _("Customer-service clerk"),
         "perms": _perms("estate", ["view", "add", "change"], ESTATE_MODELS)
-        + _perms("staff", ["view"], ["employee"]),
+        + _perms("staff", ["view"], ["employee"])
+        + _perms("people", ["view", "add", "change"], REGISTER_MODELS)
+        + PERSONAL_DATA,
     },
     "engineer": {
         "label": _("Engineer"),
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
+        + _perms("people", ["view"], ["person", "ownership", "tenancy"])
         + _perms("estate", ["change"], ["facility"])
         + _perms("staff", ["view"], ["employee"]),
     },
     "guard": {
         "label": _("Guard"),
-        "perms": _perms("estate", ["view"], ESTATE_MODELS),
+        "perms": _perms("estate", ["view"], ESTATE_MODELS)
+        + _perms("people", ["view"], ["person", "vehicle", "supplierworker", "pet"]),
     },
     "cashier": {
         "label": _("Cashier"),
-        "perms": _perms("estate", ["view"], ESTATE_MODELS),
+        "perms": _perms("estate", ["view"], ESTATE_MODELS)
+        + _perms("people", ["view"], ["person", "ownership", "tenancy"]),
     },
     "finance": {
         "label": _("Finance"),
@@ -67,7 +93,7 @@ ROLES: dict[str, dict] = {
         "perms": _perms("estate", ["view"], ["building"])
         + _perms("staff", ["view", "add", "change"], ["employee"])
         + _perms("staff", ["view"], ["authorityrule", "post", "department"])
-        + [("core", "view_auditentry")],
+        + [("people", "view_privacy_log"), ("core", "view_auditentry")],
     },
     "office_clerk": {
         "label": _("Office clerk"),

@@ -12,17 +12,16 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import phonenumbers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from wuye.core.audit import record_action, record_create, record_delete, record_update, snapshot
 from wuye.core.errors import invalid
+from wuye.core.identity import name_pinyin, parse_phone
 from wuye.core.models import Company, Site, SiteMembership
 from wuye.core.permissions import ensure_can, ensure_permission
 from wuye.core.scoping import can_access_site
@@ -114,22 +113,9 @@ def install_company_defaults(*, company: Company) -> InstallReport:
 
 def _clean_phone(phone: str) -> str:
     phone = (phone or "").strip()
-    if not phone:
-        return ""
-    try:
-        parsed = phonenumbers.parse(phone, "CN")
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_possible_number(parsed):
-        raise invalid("phone", _("This is not a phone number."), "bad_phone")
+    if phone:
+        parse_phone(phone)
     return phone
-
-
-def name_pinyin(name: str) -> str:
-    """ "张三" → "zhangsan zs": the whole pinyin and the initials, both searchable."""
-    syllables = [s.lower() for s in lazy_pinyin(name) if s.strip()]
-    initials = [s.lower() for s in lazy_pinyin(name, style=Style.FIRST_LETTER) if s.strip()]
-    return f"{''.join(syllables)} {''.join(initials)}"[:200]
 
 
 def _check_post(post: Post, site: Site) -> None:

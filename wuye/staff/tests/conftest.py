@@ -8,8 +8,9 @@ import datetime
 
 import pytest
 
+from wuye.core.identity import name_pinyin
 from wuye.staff.models import Employee
-from wuye.staff.services import install_company_defaults, name_pinyin
+from wuye.staff.services import install_company_defaults
 
 
 @pytest.fixture

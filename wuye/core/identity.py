@@ -1,0 +1,187 @@
+"""Checking and normalising the numbers that identify people and companies: resident ID
+numbers (python-stdnum `cn.ric`), unified social credit codes (`cn.uscc`), phone numbers
+(phonenumbers), and names in pinyin for search.
+
+Every check raises a field-level `ValidationError` with a message a clerk understands; every
+normaliser returns the one form that is encrypted, hashed and compared.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import phonenumbers
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+from .errors import invalid
+
+# Legacy registers fill a required phone or ID column with these; they are kept, but flagged
+# as "to clean" rather than taken for a real number.
+PLACEHOLDER_PHONES = frozenset({"13800138000", "13888888888", "12345678901", "13000000000"})
+
+
+def name_pinyin(name: str) -> str:
+    """ "张三" → "zhangsan zs": the whole pinyin and the initials, both searchable."""
+    syllables = [s.lower() for s in lazy_pinyin(name) if s.strip()]
+    initials = [s.lower() for s in lazy_pinyin(name, style=Style.FIRST_LETTER) if s.strip()]
+    return f"{''.join(syllables)} {''.join(initials)}"[:200]
+
+
+def pinyin_query(text: str) -> str:
+    """What a search box's text is compared with in a `name_pinyin` column."""
+    return re.sub(r"\s+", "", text.lower())
+
+
+# ---------------------------------------------------------------------------------------------
+# Phone numbers
+
+
+def parse_phone(raw: str, field: str = "phone") -> phonenumbers.PhoneNumber:
+    text = (raw or "").strip()
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise invalid(
+            field,
+            _("%(value)s is not a valid phone number.") % {"value": text or "—"},
+            "bad_phone",
+        )
+    return parsed
+
+
+def normalize_phone(raw: str, field: str = "phone") -> str:
+    """The number as compared and stored: 13812345678 for a Chinese number (010 12345678
+    becomes 01012345678), +44… in E.164 for a foreign one."""
+    parsed = parse_phone(raw, field)
+    if parsed.country_code == 86:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL).replace(
+            " ", ""
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_digits(raw: str) -> str:
+    return re.sub(r"\D", "", raw or "")
+
+
+def is_placeholder_phone(raw: str) -> bool:
+    """18999999999, 13800138000…: a number someone typed to fill the column."""
+    digits = phone_digits(raw)
+    if not digits:
+        return False
+    return digits in PLACEHOLDER_PHONES or len(set(digits[-8:])) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity documents
+
+
+def _id_text(raw: str) -> str:
+    return re.sub(r"\s+", "", raw or "").upper()
+
+
+def is_placeholder_id(raw: str) -> bool:
+    """111111111111111111, 000000000000000000…: one character repeated."""
+    text = _id_text(raw)
+    return len(text) >= 6 and len(set(text)) == 1
+
+
+def check_resident_id(raw: str, field: str = "id_number") -> tuple[str, datetime.date]:
+    """A mainland resident ID number (18 characters, last may be X) and the birth date it
+    carries; each way it can be wrong has its own message."""
+    number = _id_text(raw)
+    try:
+        number = ric.validate(number)
+    except InvalidLength as exc:
+        raise invalid(
+            field,
+            _("A resident ID number has 18 characters; this one has %(count)s.")
+            % {"count": len(number)},
+            "bad_length",
+        ) from exc
+    except InvalidFormat as exc:
+        raise invalid(
+            field,
+            _("A resident ID number is 17 digits followed by a digit or X."),
+            "bad_format",
+        ) from exc
+    except InvalidChecksum as exc:
+        raise invalid(
+            field,
+            _("The check digit of this ID number is wrong; please check it against the card."),
+            "bad_checksum",
+        ) from exc
+    except InvalidComponent as exc:
+        raise invalid(
+            field,
+            _("This ID number holds an impossible birth date or an unknown region."),
+            "bad_component",
+        ) from exc
+    birth_date = ric.get_birth_date(number)
+    if birth_date > timezone.localdate():
+        raise invalid(field, _("This ID number holds a birth date in the future."), "future_birth")
+    return number, birth_date
+
+
+def gender_from_resident_id(number: str) -> str:
+    return "male" if int(number[16]) % 2 else "female"
+
+
+def check_uscc(raw: str, field: str = "id_number") -> str:
+    """A unified social credit code (统一社会信用代码): 18 characters with a check character."""
+    number = _id_text(raw)
+    try:
+        return uscc.validate(number)
+    except InvalidLength as exc:
+        raise invalid(
+            field,
+            _("A unified social credit code has 18 characters; this one has %(count)s.")
+            % {"count": len(number)},
+            "bad_length",
+        ) from exc
+    except InvalidChecksum as exc:
+        raise invalid(
+            field,
+            _("The check character of this credit code is wrong."),
+            "bad_checksum",
+        ) from exc
+    except (InvalidFormat, InvalidComponent) as exc:
+        raise invalid(
+            field,
+            _(
+                "This is not a unified social credit code (digits and capital letters, no I O Z S V)."
+            ),
+            "bad_format",
+        ) from exc
+
+
+def normalize_document(raw: str) -> str:
+    """A foreign or other document number, stored as given apart from spacing and case."""
+    return _id_text(raw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Masks
+
+
+def mask(value: str, *, head: int = 3, tail: int = 4) -> str:
+    """110***********1234, 138****5678: the first three and the last four characters."""
+    if not value:
+        return ""
+    if len(value) <= head + tail:
+        keep = max(1, len(value) // 4)
+        return "*" * (len(value) - keep) + value[-keep:]
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def mask_phone(normalized: str) -> str:
+    if normalized.startswith("+"):
+        return normalized[:3] + mask(normalized[3:], head=0)
+    return mask(normalized)
