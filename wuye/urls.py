@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("estate/", include("wuye.estate.urls")),
+    path("people/", include("wuye.people.urls")),
     path("staff/", include("wuye.staff.urls")),
     path("", include("wuye.workbench.urls")),
 ]

@@ -68,7 +68,7 @@ def split_shares(owners: list[NewOwner]) -> list[Decimal]:
     if any(share <= 0 for share in shares) or sum(shares) != HUNDRED:
         raise invalid(
             "owners",
-            _("The owners' shares must be above 0 and add up to 100% (they add up to %(sum)s%%).")
+            _("The owners' shares must be above 0 and add up to 100%% (they add up to %(sum)s%%).")
             % {"sum": sum(shares)},
             "shares_total",
         )

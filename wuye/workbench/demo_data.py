@@ -91,3 +91,73 @@ FACILITY_EXTRAS = [
     ("PLAY-01", "儿童游乐区", "playground", "中心花园"),
     ("CLUB-01", "会所", "clubhouse", "中心花园北侧"),
 ]
+
+# Residents: names are drawn from these by unit, so every run builds the same people.
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢傅"
+GIVEN_NAMES = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "志强",
+    "晓燕",
+    "海燕",
+    "春梅",
+    "国庆",
+    "子涵",
+    "雨萱",
+    "浩然",
+    "思远",
+    "嘉怡",
+    "俊杰",
+    "欣怡",
+    "文博",
+    "婷婷",
+    "宇航",
+    "佳琪",
+    "梓轩",
+]
+# Shenzhen districts (南山, 宝安, 福田, 罗湖) and two places people move from.
+ID_REGIONS = ["440305", "440306", "440304", "440303", "430102", "360102"]
+# Every n-th occupied flat is let to a tenant, has two owners, keeps a dog, parks a car.
+TENANT_EVERY = 9
+CO_OWNED_EVERY = 5
+DOG_EVERY = 17
+CAR_EVERY = 3
+DOG_BREEDS = ["泰迪", "柯基", "金毛", "比熊", "柴犬", "拉布拉多"]
+CAR_BRANDS = ["比亚迪 汉", "丰田 凯美瑞", "大众 帕萨特", "特斯拉 Model 3", "本田 雅阁", "蔚来 ES6"]
+MOVE_IN_CHECKLIST = [
+    "keys",
+    "access_card",
+    "residence_manual",
+    "quality_guarantee",
+    "management_rules",
+    "renovation_rules",
+    "meter_readings",
+]
+
+
+def id_check_digit(body: str) -> str:
+    """The check digit of a resident ID number's first 17 digits (GB 11643)."""
+    from stdnum.cn import ric
+
+    return ric.calc_check_digit(body + "0")

@@ -1,13 +1,19 @@
 """Build the demo company through the same services the pages use, so the demo's rows carry
 audit entries like real ones. Safe to run again: what exists is left alone."""
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from wuye.core.models import Company, Site
 from wuye.estate import services as estate
 from wuye.estate.models import Building, Entrance, Facility, ParkingSpace, Unit
+from wuye.people import lifecycle
+from wuye.people import services as people
+from wuye.people.models import Ownership, Person
 from wuye.staff import services as staff
 from wuye.staff.models import Employee, Post
 from wuye.workbench import demo_data as demo
@@ -33,6 +39,7 @@ class Command(BaseCommand):
         self._employees(admin, second_site, demo.SECOND_SITE_EMPLOYEES)
         manager = Employee.objects.get(site=main_site, number="E001").user
         staff.grant_site_access(actor=admin, user=manager, site=second_site)
+        self._residents(admin, main_site)
         self._report(main_site)
 
     # -----------------------------------------------------------------------------------------
@@ -166,12 +173,140 @@ class Command(BaseCommand):
             post = post.superior
         return None
 
+    @transaction.atomic
+    def _residents(self, admin, site: Site) -> None:
+        """Owners for every occupied flat (some co-owned), tenants, dogs and cars."""
+        if Ownership.objects.filter(site=site).exists():
+            return
+        today = timezone.localdate()
+        flats = Unit.objects.filter(
+            site=site, use=Unit.Use.RESIDENCE, state=Unit.State.OCCUPIED
+        ).order_by("code")
+        spaces = list(ParkingSpace.objects.filter(site=site).order_by("code"))
+        for i, unit in enumerate(flats, start=1):
+            owners = [lifecycle.NewOwner(self._resident(admin, site, i))]
+            if i % demo.CO_OWNED_EVERY == 0:
+                owners.append(lifecycle.NewOwner(self._resident(admin, site, i + 5000)))
+            lifecycle.register_move_in(
+                unit=unit,
+                actor=admin,
+                moved_in_on=datetime.date(2019 + i % 5, 1 + i % 12, 1 + i % 28),
+                owners=owners,
+                checklist=demo.MOVE_IN_CHECKLIST,
+                keys_handed=3,
+            )
+            if i % demo.TENANT_EVERY == 0:
+                lease_end = today + datetime.timedelta(days=20 if i % 4 == 0 else 400)
+                lifecycle.tenant_move_in(
+                    unit=unit,
+                    actor=admin,
+                    person=self._resident(admin, site, i + 9000),
+                    lease_start=lease_end - datetime.timedelta(days=730),
+                    lease_end=lease_end,
+                )
+            if i % demo.DOG_EVERY == 0:
+                vaccinated = today - datetime.timedelta(days=300 + i % 90)
+                people.add_entry(
+                    register="dogs",
+                    site=site,
+                    actor=admin,
+                    keeper=owners[0].person,
+                    unit=unit,
+                    breed=demo.DOG_BREEDS[i % len(demo.DOG_BREEDS)],
+                    licence_number=f"深犬{2024000 + i}",
+                    vaccinated_on=vaccinated,
+                    vaccination_expiry=vaccinated + datetime.timedelta(days=365),
+                )
+            if i % demo.CAR_EVERY == 0 and i // demo.CAR_EVERY < len(spaces):
+                people.add_entry(
+                    register="vehicles",
+                    site=site,
+                    actor=admin,
+                    person=owners[0].person,
+                    unit=unit,
+                    plate=f"粤B{(i * 7919) % 100000:05d}",
+                    brand=demo.CAR_BRANDS[i % len(demo.CAR_BRANDS)],
+                    parking_space=spaces[i // demo.CAR_EVERY],
+                    space_term_start=datetime.date(today.year, 1, 1),
+                    space_term_end=datetime.date(today.year, 12, 31),
+                )
+        self._community(admin, site, today)
+        self.created += Person.objects.filter(site=site).count()
+
+    def _community(self, admin, site: Site, today: datetime.date) -> None:
+        """The owners' committee, a few elderly residents the centre looks in on, and a
+        foreign family."""
+        owners = list(
+            Ownership.objects.filter(site=site).select_related("person", "unit").order_by("pk")
+        )
+        positions = ["chair", "vice_chair", "secretary", "member", "member"]
+        for ownership, position in zip(owners[::97], positions, strict=False):
+            people.add_entry(
+                register="committee",
+                site=site,
+                actor=admin,
+                person=ownership.person,
+                position=position,
+                term_start=datetime.date(2024, 7, 1),
+                term_end=datetime.date(2029, 6, 30),
+            )
+        carer = Employee.objects.filter(site=site, user__username="clerk").first()
+        for ownership in owners[5::151]:
+            people.add_entry(
+                register="special",
+                site=site,
+                actor=admin,
+                person=ownership.person,
+                unit=ownership.unit,
+                kind="elderly_alone",
+                care_notes="每周电话问候一次，节假日上门探访。",
+                carer=carer,
+            )
+        host = owners[40]
+        guest, _created = people.register_person(
+            site=site,
+            actor=admin,
+            name="John Smith",
+            nationality="美国",
+            id_type=Person.IdType.PASSPORT,
+            id_number="533412987",
+            phone="+1 650 253 0000",
+        )
+        people.add_entry(
+            register="foreign",
+            site=site,
+            actor=admin,
+            person=guest,
+            unit=host.unit,
+            visa_kind="工作签证 Z",
+            visa_expiry=today + datetime.timedelta(days=25),
+            arrived_on=datetime.date(2024, 9, 1),
+        )
+
+    @staticmethod
+    def _resident(admin, site: Site, i: int) -> Person:
+        given = demo.GIVEN_NAMES[(i * 11) % len(demo.GIVEN_NAMES)]
+        name = demo.SURNAMES[(i * 7) % len(demo.SURNAMES)] + given
+        body = (
+            f"{demo.ID_REGIONS[i % len(demo.ID_REGIONS)]}"
+            f"{1955 + i % 40}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
+        )
+        person, _created = people.register_person(
+            site=site,
+            actor=admin,
+            name=name,
+            id_number=body + demo.id_check_digit(body),
+            phone=f"139{10000000 + i * 37:08d}",
+        )
+        return person
+
     def _report(self, site: Site) -> None:
         units = Unit.objects.filter(site=site).count()
         self.stdout.write(
             f"Demo site {site.name}: {units} units, "
             f"{ParkingSpace.objects.filter(site=site).count()} parking spaces, "
-            f"{Employee.objects.filter(site=site).count()} employees "
+            f"{Employee.objects.filter(site=site).count()} employees, "
+            f"{Person.objects.filter(site=site).count()} customers "
             f"({self.created} records created this run)."
         )
         self.stdout.write(f"Demo logins (password {demo.PASSWORD}):")
