@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from wuye.core.api import router as core_router
 from wuye.core.errors import error_body
 from wuye.estate.api import router as estate_router
+from wuye.people.api import router as people_router
 from wuye.staff.api import router as staff_router
 
 from .auth import SessionAuth, TokenAuth
@@ -86,3 +87,4 @@ def on_http_error(request, exc):
 api.add_router("/", core_router)
 api.add_router("/estate/", estate_router)
 api.add_router("/staff/", staff_router)
+api.add_router("/people/", people_router)
