@@ -155,3 +155,26 @@ def resume_waiting_jobs(older_than_seconds: int = 30) -> int:
     for job_id in waiting:
         dispatch_job(job_id)
     return len(waiting)
+
+
+def row_report(job: Job, column_label: Callable[[str], str]) -> list[dict]:
+    """The bad rows of a failed import, in row order: row, field, column label, message.
+    Errors about the file as a whole come first with no row."""
+    report = []
+    for error in (job.result or {}).get("errors", []):
+        key = error.get("field") or ""
+        parts = key.split(".")
+        if len(parts) == 3 and parts[0] == "rows" and parts[1].isdigit():
+            row, field = int(parts[1]), parts[2]
+        else:
+            row, field = None, key or None
+        report.append(
+            {
+                "row": row,
+                "field": field,
+                "column": column_label(field) if field and field != "file" else "",
+                "message": error.get("message", ""),
+                "code": error.get("code", ""),
+            }
+        )
+    return sorted(report, key=lambda e: e["row"] or 0)

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_bulk_create, snapshot
-from wuye.core.jobs import Progress, job_handler, start_job
+from wuye.core.jobs import Progress, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import read_sheet
@@ -404,23 +404,5 @@ def start_unit_import(*, site, actor, upload) -> Job:
 
 
 def import_report(job: Job) -> list[dict]:
-    """The bad rows of a failed import, in row order: row, field, column label, message.
-    Errors about the file as a whole come first with no row."""
-    report = []
-    for error in (job.result or {}).get("errors", []):
-        key = error.get("field") or ""
-        parts = key.split(".")
-        if len(parts) == 3 and parts[0] == "rows" and parts[1].isdigit():
-            row, field = int(parts[1]), parts[2]
-        else:
-            row, field = None, key or None
-        report.append(
-            {
-                "row": row,
-                "field": field,
-                "column": column_label(field) if field and field != "file" else "",
-                "message": error.get("message", ""),
-                "code": error.get("code", ""),
-            }
-        )
-    return sorted(report, key=lambda e: e["row"] or 0)
+    """The bad rows of a failed import, in row order (see `core.jobs.row_report`)."""
+    return row_report(job, column_label)

@@ -372,3 +372,14 @@ class RegisterSettingsForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         pass
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "people"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("new/", views.person_create, name="person_create"),
     path("pick/", views.person_pick, name="person_pick"),
+    path("import/", import_views.people_import, name="import"),
+    path("import/template/", import_views.people_import_template, name="import_template"),
+    path("import/<int:pk>/", import_views.people_import_job, name="import_job"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("registers/", views.register_index, name="register_index"),
