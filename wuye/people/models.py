@@ -114,6 +114,9 @@ class Person(SiteScopedModel):
             models.Index(fields=["site", "name_pinyin"], name="person_site_pinyin_idx"),
             models.Index(fields=["site", "phone_last4"], name="person_site_phone4_idx"),
             models.Index(fields=["site", "phone_hash"], name="person_site_phone_idx"),
+            # The unique constraint's index is partial (non-empty hashes), which SQLite only
+            # uses when a query repeats its condition; lookups by hash use this one.
+            models.Index(fields=["site", "id_number_hash"], name="person_site_document_idx"),
             models.Index(
                 fields=["site", "to_clean"], condition=Q(to_clean=True), name="person_to_clean_idx"
             ),

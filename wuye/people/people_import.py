@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wuye.core.audit import record_bulk_create
+from wuye.core.audit import insert_entries, record_bulk_create
 from wuye.core.identity import mask, name_pinyin
 from wuye.core.jobs import Progress, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
@@ -93,7 +93,15 @@ class PersonRow:
     columns: dict
     notes: list[str]
     key: tuple = ()
-    person: Person | None = None
+    person_id: int | None = None
+    _ref: Person | None = None
+
+    def ref(self, site) -> Person:
+        """The registered person as a reference for foreign keys and the audit trail's text,
+        without reading the row back."""
+        if self._ref is None:
+            self._ref = Person(pk=self.person_id, site=site, name=self.name)
+        return self._ref
 
 
 @dataclass
@@ -315,56 +323,58 @@ def _match_existing(site, plan: Plan) -> None:
     people = Person.objects.of_site(site)
     documents = [k[1] for k in plan.people if k[0] == "document"]
     phones = [k[2] for k in plan.people if k[0] == "phone"]
-    by_document, by_phone = {}, {}
+    by_document: dict[str, tuple[int, str]] = {}
+    by_phone: dict[tuple[str, str], int] = {}
     for chunk in _chunks(documents):
-        by_document.update({p.id_number_hash: p for p in people.filter(id_number_hash__in=chunk)})
+        rows = people.filter(id_number_hash__in=chunk).values_list("id_number_hash", "pk", "name")
+        by_document.update({h: (pk, name) for h, pk, name in rows})
     for chunk in _chunks(phones):
-        by_phone.update({(p.name, p.phone_hash): p for p in people.filter(phone_hash__in=chunk)})
-    unit_names = _current_names_at_units(site, {k[2] for k in plan.people if k[0] == "unit"})
+        rows = people.filter(phone_hash__in=chunk).values_list("name", "phone_hash", "pk")
+        by_phone.update({(name, h): pk for name, h, pk in rows})
+    at_units = _current_names_at_units(site, {k[2] for k in plan.people if k[0] == "unit"})
     for key, planned in plan.people.items():
         if key[0] == "document":
-            planned.person = by_document.get(key[1])
-            if planned.person is not None and planned.person.name != planned.name:
+            pk, name = by_document.get(key[1], (None, None))
+            if pk is not None and name != planned.name:
                 raise ValidationError(
                     _("%(number)s is registered to %(name)s, not %(other)s.")
                     % {
                         "number": planned.columns["id_number_masked"],
-                        "name": planned.person.name,
+                        "name": name,
                         "other": planned.name,
                     },
                     code="document_taken",
                 )
+            planned.person_id = pk
         elif key[0] == "phone":
-            planned.person = by_phone.get((key[1], key[2]))
+            planned.person_id = by_phone.get((key[1], key[2]))
         else:
-            planned.person = unit_names.get((key[2], key[1]))
+            planned.person_id = at_units.get((key[2], key[1]))
 
 
-def _current_names_at_units(site, unit_ids) -> dict[tuple[int, str], Person]:
-    found: dict[tuple[int, str], Person] = {}
-    if not unit_ids:
-        return found
+def _current_names_at_units(site, unit_ids) -> dict[tuple[int, str], int]:
+    found: dict[tuple[int, str], int] = {}
     for model, open_field in (
         (Ownership, "ended_on"),
         (Tenancy, "moved_out_on"),
         (HouseholdMember, "left_on"),
     ):
         for chunk in _chunks(sorted(unit_ids)):
-            for entry in model.objects.filter(
+            rows = model.objects.filter(
                 site=site, unit_id__in=chunk, **{f"{open_field}__isnull": True}
-            ).select_related("person"):
-                found[(entry.unit_id, entry.person.name)] = entry.person
+            ).values_list("unit_id", "person__name", "person_id")
+            found.update({(unit_id, name): pk for unit_id, name, pk in rows})
     return found
 
 
-def _chunks(values, size: int = 500):
+def _chunks(values, size: int = 900):
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
 def _create_people(site, actor, plan: Plan) -> int:
-    new = [p for p in plan.people.values() if p.person is None]
+    new = [p for p in plan.people.values() if p.person_id is None]
     objs = []
     for planned in new:
         person = Person(
@@ -377,11 +387,11 @@ def _create_people(site, actor, plan: Plan) -> int:
             **planned.columns,
         )
         objs.append(person)
-    created = Person.objects.bulk_create(objs, batch_size=500)
+    created = Person.objects.bulk_create(objs)
     if created and not all(p.pk for p in created):  # backends that don't return ids
         raise RuntimeError("bulk_create returned no ids")
     for planned, person in zip(new, created, strict=True):
-        planned.person = person
+        planned.person_id = person.pk
     record_bulk_create(actor, created, verb=_("imported"))
     return len(created)
 
@@ -444,15 +454,11 @@ def _write(site, actor, plan: Plan) -> dict:
     existing = _existing_entries(site, plan.entries)
     fresh = [
         e for e in plan.entries
-        if e.person.person is None or (e.unit.pk, e.person.person.pk) not in existing[e.role]
+        if e.person.person_id is None or (e.unit.pk, e.person.person_id) not in existing[e.role]
     ]  # fmt: skip
     new_owner_rows = [e for e in fresh if e.role == "owner"]
     owner_shares = _owner_shares(site, new_owner_rows, existing["owner"])
-    people_created = (
-        _create_people(site, actor, plan)
-        if fresh or any(p.person is None for p in plan.people.values())
-        else 0
-    )
+    people_created = _create_people(site, actor, plan)
     today = timezone.localdate()
     seen: set[tuple[str, int, int]] = set()
     owners, tenants, household = [], [], []
@@ -462,14 +468,14 @@ def _write(site, actor, plan: Plan) -> dict:
                 Ownership(
                     site=site,
                     unit=entry.unit,
-                    person=entry.person.person,
+                    person=entry.person.ref(site),
                     share=share,
                     title_date=entry.title_date or today,
                     note=entry.note,
                 )
             )
     for entry in fresh:
-        key = (entry.role, entry.unit.pk, entry.person.person.pk)
+        key = (entry.role, entry.unit.pk, entry.person.person_id)
         if entry.role == "owner" or key in seen:
             continue
         seen.add(key)
@@ -478,7 +484,7 @@ def _write(site, actor, plan: Plan) -> dict:
                 Tenancy(
                     site=site,
                     unit=entry.unit,
-                    person=entry.person.person,
+                    person=entry.person.ref(site),
                     lease_start=entry.lease_start,
                     lease_end=entry.lease_end,
                     note=entry.note,
@@ -489,13 +495,13 @@ def _write(site, actor, plan: Plan) -> dict:
                 HouseholdMember(
                     site=site,
                     unit=entry.unit,
-                    person=entry.person.person,
+                    person=entry.person.ref(site),
                     relation=entry.relation or HouseholdMember.Relation.OTHER,
                     note=entry.note,
                 )
             )
     for model, objs in ((Ownership, owners), (Tenancy, tenants), (HouseholdMember, household)):
-        created = model.objects.bulk_create(objs, batch_size=500)
+        created = model.objects.bulk_create(objs)
         record_bulk_create(actor, created, verb=_("imported"))
     occupied = _occupy(site, actor, {o.unit_id for o in owners} | {t.unit_id for t in tenants})
     return {
@@ -512,32 +518,20 @@ def _write(site, actor, plan: Plan) -> dict:
 
 def _occupy(site, actor, unit_ids: set[int]) -> int:
     """Units that gained owners or tenants and stood empty become occupied."""
-    from django.contrib.contenttypes.models import ContentType
-
     empty = list(
         Unit.objects.of_site(site)
         .filter(pk__in=unit_ids, state__in=[Unit.State.VACANT, Unit.State.UNSOLD])
-        .values_list("pk", "code", "state")
+        .only("pk", "code", "state", "site_id")
     )
     if not empty:
         return 0
-    Unit.objects.filter(pk__in=[pk for pk, _c, _s in empty]).update(state=Unit.State.OCCUPIED)
-    content_type = ContentType.objects.get_for_model(Unit)
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                site=site,
-                actor=actor,
-                action=AuditEntry.Action.UPDATE,
-                verb=_("imported"),
-                content_type=content_type,
-                object_id=str(pk),
-                object_repr=code,
-                changes={"state": [state, Unit.State.OCCUPIED]},
-            )
-            for pk, code, state in empty
-        ],
-        batch_size=500,
+    for chunk in _chunks([u.pk for u in empty]):
+        Unit.objects.filter(pk__in=chunk).update(state=Unit.State.OCCUPIED)
+    insert_entries(
+        actor,
+        AuditEntry.Action.UPDATE,
+        _("imported"),
+        [(site.pk, u, {"state": [u.state, Unit.State.OCCUPIED]}) for u in empty],
     )
     return len(empty)
 
