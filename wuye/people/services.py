@@ -535,7 +535,7 @@ def add_entry(*, register: str | Register, site, actor, **fields) -> RegisterEnt
     with transaction.atomic():
         entry = register.model(site_id=getattr(site, "pk", site), **fields)
         if register.code == "owners":
-            Unit.objects.select_for_update().filter(pk=entry.unit_id).first()
+            list(Unit.objects.select_for_update(of=("self",)).filter(pk=entry.unit_id).order_by())
         check_entry(register, entry)
         _save_entry(register, entry)
         record_create(actor, entry)
