@@ -11,6 +11,7 @@ from wuye.core.api import router as core_router
 from wuye.core.errors import error_body
 from wuye.estate.api import router as estate_router
 from wuye.people.api import router as people_router
+from wuye.portal.api import router as portal_router
 from wuye.staff.api import router as staff_router
 
 from .auth import SessionAuth, TokenAuth
@@ -88,3 +89,4 @@ api.add_router("/", core_router)
 api.add_router("/estate/", estate_router)
 api.add_router("/staff/", staff_router)
 api.add_router("/people/", people_router)
+api.add_router("/portal/", portal_router)

@@ -9,10 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wuye.core.forms import LockoutAuthenticationForm
 from wuye.core.middleware import SESSION_KEY
 from wuye.core.scoping import can_access_site
 
-from .forms import LockoutAuthenticationForm
 from .home import home_panels
 
 

@@ -1,3 +1,5 @@
+"""Forms the staff workbench and the resident pages share: the login with lockout."""
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _

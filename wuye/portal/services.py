@@ -1,0 +1,194 @@
+"""Resident accounts: sign-up, link requests and their approval.
+
+The centre (a staff user whose role may change the owners' register on the unit's site)
+approves any request; an approved owner of a unit approves its tenants and household members,
+never another owner. Approving registers the resident in the people registers — the person is
+found by phone number or registered once — and, for tenants and household members, adds the
+register entry.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuye.core.audit import record_action, record_create
+from wuye.core.errors import invalid
+from wuye.core.identity import normalize_phone
+from wuye.core.scoping import can_access_site
+from wuye.estate.models import Unit
+from wuye.people.models import Ownership, Person
+from wuye.people.services import add_entry, phone_columns, register_person
+
+from .models import ResidentAccount, ResidentLink
+
+
+def resident_username(phone: str) -> str:
+    return f"r{phone}"
+
+
+def sign_up_resident(*, phone: str, name: str, password: str) -> ResidentAccount:
+    """A new resident account; refused for a phone number that already has one."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise invalid("name", _("Name is required."), "required")
+    if not (phone or "").strip():
+        raise invalid("phone", _("A mobile number is required."), "required")
+    number = normalize_phone(phone)
+    columns = phone_columns(number)
+    if ResidentAccount.objects.filter(phone_hash=columns["phone_hash"]).exists():
+        raise invalid("phone", _("This mobile number already has an account."), "taken")
+    user = get_user_model()(username=resident_username(number), first_name=name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            account = ResidentAccount.objects.create(
+                user=user,
+                name=name,
+                phone_cipher=columns["phone_cipher"],
+                phone_hash=columns["phone_hash"],
+                phone_masked=columns["phone_masked"],
+            )
+            record_create(user, account)
+    except IntegrityError as exc:
+        raise invalid("phone", _("This mobile number already has an account."), "taken") from exc
+    return account
+
+
+def request_link(
+    *, account: ResidentAccount, unit: Unit, role: str, note: str = ""
+) -> ResidentLink:
+    if role not in ResidentLink.Role.values:
+        raise invalid("role", _("Choose owner, tenant or household member."), "invalid_choice")
+    try:
+        with transaction.atomic():
+            link = ResidentLink.objects.create(
+                site_id=unit.site_id, account=account, unit=unit, role=role, note=note[:200]
+            )
+            record_create(account.user, link)
+    except IntegrityError as exc:
+        raise invalid(
+            "unit", _("You have already asked for this unit or are linked to it."), "duplicate"
+        ) from exc
+    return link
+
+
+def is_owner_of(user, unit_id: int) -> bool:
+    """An approved owner link to the unit."""
+    return ResidentLink.objects.filter(
+        account__user=user,
+        unit_id=unit_id,
+        role=ResidentLink.Role.OWNER,
+        state=ResidentLink.State.APPROVED,
+    ).exists()
+
+
+def may_decide(user, link: ResidentLink) -> bool:
+    """The centre decides any request; an approved owner decides tenants and household."""
+    if can_access_site(user, link.site_id) and user.has_perm("people.change_ownership"):
+        return True
+    return link.role != ResidentLink.Role.OWNER and is_owner_of(user, link.unit_id)
+
+
+def _decidable(link: ResidentLink, actor) -> ResidentLink:
+    link = (
+        ResidentLink.objects.select_for_update().select_related("account", "unit").get(pk=link.pk)
+    )
+    if not may_decide(actor, link):
+        raise PermissionDenied(_("You may not decide this request."))
+    if link.state != ResidentLink.State.PENDING:
+        raise invalid(None, _("This request has already been decided."), "decided")
+    return link
+
+
+def approve_link(
+    *,
+    link: ResidentLink,
+    actor,
+    lease_start: datetime.date | None = None,
+    lease_end: datetime.date | None = None,
+) -> ResidentLink:
+    """Approve a request: the resident is registered once (found by phone number) and, as a
+    tenant or household member, entered in that register. An owner must already be in the
+    owners' register — owners are registered by the centre at move-in."""
+    from wuye.core.crypto import decrypt
+
+    with transaction.atomic():
+        link = _decidable(link, actor)
+        account = link.account
+        person = Person.objects.of_site(link.site_id).filter(phone_hash=account.phone_hash).first()
+        if link.role == ResidentLink.Role.OWNER:
+            owns = (
+                person is not None
+                and Ownership.objects.filter(
+                    unit=link.unit, person=person, ended_on__isnull=True
+                ).exists()
+            )
+            if not owns:
+                raise invalid(
+                    None,
+                    _("%(name)s is not in the owners' register of %(unit)s; the centre "
+                      "registers owners at move-in.") % {"name": account.name, "unit": link.unit},
+                    "not_an_owner",
+                )  # fmt: skip
+        else:
+            if person is None:
+                person, _created = register_person(
+                    site=link.site_id,
+                    actor=actor,
+                    name=account.name,
+                    phone=decrypt(account.phone_cipher),
+                    authorised=True,
+                )
+            if link.role == ResidentLink.Role.TENANT:
+                if lease_start is None or lease_end is None:
+                    raise invalid("lease_end", _("Give the lease's start and end."), "required")
+                add_entry(
+                    register="tenants",
+                    site=link.site_id,
+                    actor=actor,
+                    authorised=True,
+                    person=person,
+                    unit=link.unit,
+                    lease_start=lease_start,
+                    lease_end=lease_end,
+                )
+            else:
+                add_entry(
+                    register="household",
+                    site=link.site_id,
+                    actor=actor,
+                    authorised=True,
+                    person=person,
+                    unit=link.unit,
+                )
+        link.state = ResidentLink.State.APPROVED
+        link.person = person
+        link.decided_by = actor
+        link.decided_at = timezone.now()
+        link.save()
+        record_action(actor, link, _("approved"))
+    return link
+
+
+def reject_link(*, link: ResidentLink, actor, reason: str = "") -> ResidentLink:
+    with transaction.atomic():
+        link = _decidable(link, actor)
+        link.state = ResidentLink.State.REJECTED
+        link.reason = reason[:200]
+        link.decided_by = actor
+        link.decided_at = timezone.now()
+        link.save()
+        record_action(actor, link, _("rejected"), {"reason": [None, link.reason]})
+    return link

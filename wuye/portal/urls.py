@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signup/", views.sign_up, name="sign_up"),
+    path("login/", views.SignInView.as_view(), name="sign_in"),
+    path("units/<int:pk>/", views.unit_page, name="unit"),
+    path("links/<int:pk>/decide/", views.owner_decides, name="decide"),
+    path("requests/", views.centre_requests, name="requests"),
+]

@@ -1,0 +1,129 @@
+"""The residents' pages (phone-first) and the centre's queue of link requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wuye.core.pages import site_page, submit_form
+from wuye.core.permissions import ensure_can
+
+from . import queries, services
+from .forms import DecisionForm, LinkForm, ResidentLoginForm, SignUpForm
+from .models import ResidentLink
+
+
+def _resident(request):
+    account = queries.account_of(request.user)
+    if account is None:
+        raise PermissionDenied(_("This is not a resident account."))
+    return account
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request):
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        account = submit_form(form, lambda data: services.sign_up_resident(**data))
+        if account:
+            login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("portal:home")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "portal/sign_up.html", {"form": form}, status=status)
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "portal/sign_in.html"
+    authentication_form = ResidentLoginForm
+    redirect_authenticated_user = True
+    next_page = "portal:home"
+
+
+@login_required(login_url="portal:sign_in")
+@require_http_methods(["GET", "POST"])
+def home(request):
+    account = _resident(request)
+    form = LinkForm(request.POST or None)
+    if request.method == "POST":
+        link = submit_form(
+            form,
+            lambda data: services.request_link(
+                account=account, unit=data["unit_obj"], role=data["role"], note=data["note"]
+            ),
+        )
+        if link:
+            messages.success(request, _("Your request was sent to the service centre."))
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "account": account,
+            "links": account.links.select_related("unit", "unit__site"),
+            "form": form,
+            "to_decide": queries.requests_for_owner(request.user),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required(login_url="portal:sign_in")
+def unit_page(request, pk):
+    _resident(request)
+    found = queries.household_of(request.user, pk)
+    unit = queries.resident_unit(request.user, pk)
+    return render(request, "portal/unit.html", {"unit": unit, "found": found})
+
+
+def _decide(request, link: ResidentLink, back: str):
+    form = DecisionForm(request.POST)
+    action = request.POST.get("action")
+    done = submit_form(
+        form,
+        lambda data: (
+            services.approve_link(
+                link=link,
+                actor=request.user,
+                lease_start=data["lease_start"],
+                lease_end=data["lease_end"],
+            )
+            if action == "approve"
+            else services.reject_link(link=link, actor=request.user, reason=data["reason"])
+        ),
+    )
+    if done:
+        messages.success(request, _("Decided: %(link)s") % {"link": done.get_state_display()})
+    else:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return redirect(back)
+
+
+@login_required(login_url="portal:sign_in")
+@require_POST
+def owner_decides(request, pk):
+    link = get_object_or_404(ResidentLink, pk=pk)
+    if not services.may_decide(request.user, link):
+        raise Http404("link")
+    return _decide(request, link, "portal:home")
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def centre_requests(request):
+    ensure_can(request.user, "people.change_ownership", request.site)
+    if request.method == "POST":
+        link = get_object_or_404(ResidentLink, pk=request.POST.get("link"), site=request.site)
+        return _decide(request, link, "portal:requests")
+    return render(
+        request,
+        "portal/requests.html",
+        {"pending": queries.pending_for_site(request.site), "form": DecisionForm()},
+    )
