@@ -16,6 +16,8 @@ from wuye.estate.models import Building, Unit
 @pytest.fixture(autouse=True)
 def _jobs_inline_and_english_agnostic(settings, tmp_path):
     settings.WUYE_JOBS_INLINE = True
+    # Hashing a password the production way takes a third of a second; tests create many.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

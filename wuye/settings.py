@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "wuye.estate",
     "wuye.staff",
     "wuye.people",
+    "wuye.servicedesk",
     "wuye.portal",
     "wuye.workbench",
     "wuye.api",

@@ -30,6 +30,12 @@ SCHEDULE: list[Entry] = [
 ]
 
 
+def register(entry: Entry) -> None:
+    """Add an app's periodic job (from its AppConfig.ready); registering twice is harmless."""
+    if all(e.name != entry.name for e in SCHEDULE):
+        SCHEDULE.append(entry)
+
+
 def beat_schedule() -> dict:
     return {
         e.name: {"task": _task(e.task).name, "schedule": float(e.every_seconds)} for e in SCHEDULE

@@ -83,7 +83,7 @@ POSTS: list[PostSpec] = [
         Kind.CUSTOMER_SERVICE,
         "客服主管",
         "centre_head",
-        "cs_clerk",
+        "cs_supervisor",
         True,
         "安排和调整客服人员工作,落实岗位责任制;组织受理报修、投诉、咨询并跟踪回访;建立健全"
         "业户档案;组织管理费催交;组织日检、周检,处理不合格服务并跟踪纠正措施。",

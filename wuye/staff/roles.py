@@ -28,6 +28,26 @@ REGISTER_MODELS = [
     "movein",
     "ownershiptransfer",
 ]
+DESK_SETTINGS = ["desksettings", "category", "rootcause", "priceitem"]
+DESK_WORK = [
+    ("servicedesk", "view_ticket"),
+    ("servicedesk", "view_workorder"),
+    ("servicedesk", "work_on_workorder"),
+]
+DESK_CLERK = [
+    ("servicedesk", "view_ticket"),
+    ("servicedesk", "add_ticket"),
+    ("servicedesk", "change_ticket"),
+    ("servicedesk", "dispatch_ticket"),
+    ("servicedesk", "view_workorder"),
+    ("servicedesk", "view_callback"),
+]
+DESK_SUPERVISOR = DESK_CLERK + [
+    ("servicedesk", "supervise_ticket"),
+    ("servicedesk", "validate_complaint"),
+    ("servicedesk", "view_desk_statistics"),
+    ("servicedesk", "view_dailyreview"),
+]
 # Full ID, passport and phone numbers (R-CUS-04): the roles that call and meet residents.
 PERSONAL_DATA = [("people", "view_personal_data")]
 
@@ -48,26 +68,43 @@ ROLES: dict[str, dict] = {
         + _perms("people", ["view", "add", "change"], REGISTER_MODELS)
         + _perms("people", ["view", "change"], ["registersettings"])
         + PERSONAL_DATA
-        + [("people", "view_privacy_log"), ("core", "view_auditentry")],
+        + [("people", "view_privacy_log"), ("core", "view_auditentry")]
+        + DESK_SUPERVISOR
+        + _perms("servicedesk", ["view", "add", "change"], DESK_SETTINGS),
     },
     "cs_clerk": {
         "label": _("Customer-service clerk"),
         "perms": _perms("estate", ["view", "add", "change"], ESTATE_MODELS)
         + _perms("staff", ["view"], ["employee"])
         + _perms("people", ["view", "add", "change"], REGISTER_MODELS)
-        + PERSONAL_DATA,
+        + PERSONAL_DATA
+        + DESK_CLERK
+        + _perms("servicedesk", ["view"], DESK_SETTINGS),
+    },
+    "cs_supervisor": {
+        "label": _("Customer-service supervisor"),
+        "perms": _perms("estate", ["view", "add", "change"], ESTATE_MODELS)
+        + _perms("staff", ["view"], ["employee"])
+        + _perms("people", ["view", "add", "change"], REGISTER_MODELS)
+        + PERSONAL_DATA
+        + DESK_SUPERVISOR
+        + _perms("servicedesk", ["view"], DESK_SETTINGS),
     },
     "engineer": {
         "label": _("Engineer"),
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
         + _perms("people", ["view"], ["person", "ownership", "tenancy"])
         + _perms("estate", ["change"], ["facility"])
-        + _perms("staff", ["view"], ["employee"]),
+        + _perms("staff", ["view"], ["employee"])
+        + DESK_WORK
+        + _perms("servicedesk", ["view"], ["priceitem"]),
     },
     "guard": {
         "label": _("Guard"),
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
-        + _perms("people", ["view"], ["person", "vehicle", "supplierworker", "pet"]),
+        + _perms("people", ["view"], ["person", "vehicle", "supplierworker", "pet"])
+        # Guards take help requests at night and record what they did (R-HLP-04, R-HLP-05).
+        + [("servicedesk", c) for c in ("view_ticket", "add_ticket", "change_ticket")],
     },
     "cashier": {
         "label": _("Cashier"),
@@ -82,11 +119,13 @@ ROLES: dict[str, dict] = {
     "environment": {
         "label": _("Environment supervisor"),
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
-        + _perms("staff", ["view"], ["employee"]),
+        + _perms("staff", ["view"], ["employee"])
+        + DESK_WORK
+        + [("servicedesk", "change_ticket"), ("servicedesk", "dispatch_ticket")],
     },
     "environment_staff": {
         "label": _("Cleaning and greening staff"),
-        "perms": _perms("estate", ["view"], ["building", "facility"]),
+        "perms": _perms("estate", ["view"], ["building", "facility"]) + DESK_WORK,
     },
     "hr_admin": {
         "label": _("Administration and HR"),
