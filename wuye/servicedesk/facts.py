@@ -8,7 +8,7 @@ root cause and department. Its measures are 0/1 flags and its counts of hurries 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -50,7 +50,11 @@ def _flags(ticket: Ticket) -> Measures:
             )
         ),
         "breached": int(ticket.breached_at is not None),
-        "callbacks_due": int(ticket.needs_callback and ticket.completed_at is not None),
+        # Owed once the work is completed, and still counted after a callback reopened it.
+        "callbacks_due": int(
+            ticket.needs_callback
+            and (ticket.completed_at is not None or ticket.called_back_at is not None)
+        ),
         "callbacks_done": int(ticket.called_back_at is not None),
         "satisfied": int(ticket.satisfied is True),
         "reopened": ticket.reopen_count,
@@ -137,7 +141,10 @@ def _measure_expressions() -> dict:
             & (Q(met_at__gt=F("due_at")) | Q(met_at__isnull=True, breached_at__isnull=False))
         ),
         "breached": _flag(Q(breached_at__isnull=False)),
-        "callbacks_due": _flag(Q(needs_callback=True, completed_at__isnull=False)),
+        "callbacks_due": _flag(
+            Q(needs_callback=True)
+            & (Q(completed_at__isnull=False) | Q(called_back_at__isnull=False))
+        ),
         "callbacks_done": _flag(Q(called_back_at__isnull=False)),
         "satisfied": _flag(Q(satisfied=True)),
         "reopened": Sum("reopen_count"),
@@ -150,19 +157,26 @@ def _measure_expressions() -> dict:
     }
 
 
-def aggregate_tickets(site: Site, tickets=None) -> Iterable[dict]:
+def aggregate_tickets(site: Site, tickets=None) -> Iterator[dict]:
     """The facts of `tickets` (default: all of the site's), grouped by key, in SQL."""
     qs = Ticket.objects.filter(site=site) if tickets is None else tickets
-    return (
+    # Prefixed: a measure named like a ticket field ("satisfied") would shadow the field.
+    measures = {f"m_{name}": expr for name, expr in _measure_expressions().items()}
+    groups = (
         qs.annotate(
             day=TruncDate("received_at", tzinfo=site_zone(site)),
             root_cause_key=Coalesce("root_cause_id", Value(0)),
             department_key=Coalesce("department_id", Value(0)),
         )
         .values("day", "kind", "channel", "root_cause_key", "department_key")
-        .annotate(**_measure_expressions())
+        .annotate(**measures)
         .order_by()
     )
+    for group in groups.iterator(chunk_size=5000):
+        yield {
+            **{k: v for k, v in group.items() if not k.startswith("m_")},
+            **{name: group[f"m_{name}"] or 0 for name in TicketFact.MEASURES},
+        }
 
 
 @transaction.atomic
@@ -170,7 +184,7 @@ def rebuild_facts(site: Site, *, batch: int = 5000) -> int:
     """Recompute a site's facts from its tickets; returns the number of fact rows."""
     TicketFact.objects.filter(site=site).delete()
     rows, count = [], 0
-    for group in aggregate_tickets(site).iterator(chunk_size=batch):
+    for group in aggregate_tickets(site):
         rows.append(TicketFact(site=site, **group))
         if len(rows) >= batch:
             TicketFact.objects.bulk_create(rows)
