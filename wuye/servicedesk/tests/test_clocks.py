@@ -77,7 +77,7 @@ def test_repair_breach_escalates_to_the_workers_superior(new_ticket, team, categ
 
 def test_r_hlp_03_written_inquiry_breaches_after_two_days(new_ticket):
     with time_machine.travel(NOW, tick=False):
-        ticket = new_ticket(kind=Kind.INQUIRY, channel="letter", needs_written_answer=True,
+        new_ticket(kind=Kind.INQUIRY, channel="letter", needs_written_answer=True,
                             subject="来函")  # fmt: skip
     with time_machine.travel(NOW + datetime.timedelta(days=1, hours=23), tick=False):
         assert sweep()["breached"] == 0

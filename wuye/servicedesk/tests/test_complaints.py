@@ -5,7 +5,6 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from wuye.servicedesk import complaints, services
 from wuye.servicedesk.models import ComplaintEvent, HelpAction, HelpKind, Kind, Ticket
