@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("estate/", include("wuye.estate.urls")),
     path("people/", include("wuye.people.urls")),
+    path("desk/", include("wuye.servicedesk.urls")),
     path("portal/", include("wuye.portal.urls")),
     path("staff/", include("wuye.staff.urls")),
     path("", include("wuye.workbench.urls")),

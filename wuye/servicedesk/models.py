@@ -278,6 +278,7 @@ class Ticket(SiteScopedModel):
         related_name="+",
     )  # fmt: skip
     reporter_ip = models.GenericIPAddressField(null=True, blank=True)
+    reporter_ip.audit_hidden = True
 
     # Dispatch
     department = models.ForeignKey(
@@ -293,8 +294,10 @@ class Ticket(SiteScopedModel):
     clock = models.CharField(_("clock"), max_length=20, choices=Clock.choices, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
+    warn_at.audit_hidden = True
     met_at = models.DateTimeField(_("answered / visited at"), null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
+    warned_at.audit_hidden = True
     breached_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
     escalated_to = models.ForeignKey(
         Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -308,6 +311,7 @@ class Ticket(SiteScopedModel):
     )  # fmt: skip
     # The event's first complaint stands for it in the statistics (R-CMP-07).
     is_event_primary = models.BooleanField(default=False)
+    is_event_primary.audit_hidden = True
     root_cause = models.ForeignKey(
         RootCause, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("root cause"),

@@ -325,3 +325,30 @@ def statistics(site, start: datetime.date, end: datetime.date) -> dict:
         },
         "indicators": indicators,
     }
+
+
+def label_statistics(figures: dict, site) -> dict:
+    """The figures with each group's key turned into its name, for pages and exports."""
+    from django.utils.translation import gettext as _
+
+    from wuye.staff.models import Department
+
+    from .models import Channel, RootCause
+
+    kinds, channels = dict(Kind.choices), dict(Channel.choices)
+    departments = dict(Department.objects.filter(company_id=site.company_id).values_list("pk", "name"))  # fmt: skip
+    causes = dict(RootCause.objects.of_site(site).values_list("pk", "name"))
+    none = _("not set")
+
+    def named(rows, names):
+        return [{**row, "label": str(names.get(row["key"], none))} for row in rows]
+
+    return {
+        **figures,
+        "by_kind": named(
+            [{**row, "key": key} for key, row in sorted(figures["by_kind"].items())], kinds
+        ),
+        "by_channel": named(figures["by_channel"], channels),
+        "by_department": named(figures["by_department"], departments),
+        "by_root_cause": named(figures["by_root_cause"], causes),
+    }

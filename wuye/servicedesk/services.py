@@ -318,7 +318,7 @@ def register_ticket(
         number = next_document_number(site=site, kind="ticket", year=year)
         ticket = Ticket(
             site=site,
-            number=format_document_number("TK", site, year, number),
+            number=format_document_number("TK-", site, year, number),
             kind=kind,
             channel=channel,
             category=category,
@@ -519,7 +519,7 @@ def _place_work_order(t: Ticket, order: WorkOrder | None, worker, visit_at) -> W
         year = visit_at.astimezone(site_zone(t.site)).year
         number = next_document_number(site=t.site, kind="work_order", year=year)
         order = WorkOrder(
-            site=t.site, ticket=t, number=format_document_number("WO", t.site, year, number)
+            site=t.site, ticket=t, number=format_document_number("WO-", t.site, year, number)
         )
     order.worker = worker
     order.visit_at = visit_at

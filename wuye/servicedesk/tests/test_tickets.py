@@ -41,7 +41,7 @@ def steps(ticket) -> list[str]:
 def test_r_dsk_01_every_channel_is_recorded(new_ticket, channel):
     ticket = new_ticket(kind=Kind.INQUIRY, channel=channel, subject="物业费怎么交")
     assert ticket.channel == channel
-    assert ticket.number.startswith("TKA-")
+    assert ticket.number.startswith("TK-A-2")
     assert steps(ticket) == ["registered"]
 
 
@@ -160,7 +160,7 @@ def test_r_rep_01_repair_becomes_a_work_order_for_a_named_worker(new_ticket, tea
                              visit_at=visit)  # fmt: skip
     order = WorkOrder.objects.get(ticket=ticket)
     assert order.worker == team["tech1"] and order.visit_at == visit
-    assert order.state == WorkOrder.State.ASSIGNED and order.number.startswith("WOA-")
+    assert order.state == WorkOrder.State.ASSIGNED and order.number.startswith("WO-A-2")
     assert ticket.state == State.ASSIGNED and ticket.due_at == visit
     assert ticket.department.kind == "engineering"
 
