@@ -12,6 +12,7 @@ from wuye.core.errors import error_body
 from wuye.estate.api import router as estate_router
 from wuye.people.api import router as people_router
 from wuye.portal.api import router as portal_router
+from wuye.servicedesk.api import router as servicedesk_router
 from wuye.staff.api import router as staff_router
 
 from .auth import SessionAuth, TokenAuth
@@ -89,4 +90,5 @@ api.add_router("/", core_router)
 api.add_router("/estate/", estate_router)
 api.add_router("/staff/", staff_router)
 api.add_router("/people/", people_router)
+api.add_router("/servicedesk/", servicedesk_router)
 api.add_router("/portal/", portal_router)

@@ -28,6 +28,7 @@ from wuye.core.sla import clock_state
 from wuye.core.spreadsheets import xlsx_response
 
 from . import complaints, desk, forms, queries, services
+from .actions import CALLS
 from .facts import site_zone
 from .models import Attachment, Kind, Ticket
 from .policy import desk_settings
@@ -213,11 +214,11 @@ def labelled_steps(ticket: Ticket) -> list:
 
 @dataclass(frozen=True)
 class Action:
-    """A button on the ticket's page: its form, who may see it, when, and what it calls."""
+    """A button on the ticket's page: its form, who may see it and when. What it does is
+    `actions.CALLS[name]`, shared with the API."""
 
     label: str
     form: type
-    call: Any  # (request, ticket, cleaned_data) -> None
     perm: str = "servicedesk.change_ticket"
     states: tuple = Ticket.OPEN_STATES
     kinds: tuple = tuple(Kind.values)
@@ -225,81 +226,33 @@ class Action:
     danger: bool = False
 
 
-def _dispatch(request, t, d):
-    services.dispatch_ticket(
-        ticket=t, actor=request.user, department=d.get("department"), assignee=d.get("assignee"),
-        visit_at=d.get("visit_at"), category=d.get("category"), version=d["version"],
-    )  # fmt: skip
-
-
+S = Ticket.State
+ANSWERABLE = (Kind.COMPLAINT, Kind.HELP, Kind.INQUIRY, Kind.SUGGESTION, Kind.PRAISE)
+WORKING = (S.OPEN, S.ASSIGNED, S.IN_PROGRESS)
+ALL_STATES = tuple(S.values)
+COMPLAINT = (Kind.COMPLAINT,)
 ACTIONS: dict[str, Action] = {
-    "dispatch": Action(gettext_lazy("Dispatch"), forms.DispatchForm, _dispatch, "servicedesk.dispatch_ticket",
-                       (Ticket.State.OPEN, Ticket.State.ASSIGNED, Ticket.State.IN_PROGRESS, Ticket.State.ON_HOLD),
-                       site_form=True),
-    "answer": Action(gettext_lazy("Record an answer"), forms.AnswerForm, lambda r, t, d: services.answer_ticket(
-        ticket=t, actor=r.user, answer=d["answer"], complete=d["complete"], version=d["version"]),
-        kinds=(Kind.COMPLAINT, Kind.HELP, Kind.INQUIRY, Kind.SUGGESTION, Kind.PRAISE)),
-    "complete": Action(gettext_lazy("Complete"), forms.NoteForm, lambda r, t, d: services.complete_ticket(
-        ticket=t, actor=r.user, note=d["note"], version=d["version"]),
-        states=(Ticket.State.OPEN, Ticket.State.ASSIGNED, Ticket.State.IN_PROGRESS),
-        kinds=(Kind.COMPLAINT, Kind.HELP, Kind.INQUIRY, Kind.SUGGESTION, Kind.PRAISE)),
-    "hold": Action(gettext_lazy("Put on hold"), forms.ReasonForm, lambda r, t, d: services.hold_ticket(
-        ticket=t, actor=r.user, reason=d["reason"], version=d["version"]),
-        states=(Ticket.State.OPEN, Ticket.State.ASSIGNED, Ticket.State.IN_PROGRESS)),
-    "resume": Action(gettext_lazy("Resume"), forms.OptionalNoteForm, lambda r, t, d: services.resume_ticket(
-        ticket=t, actor=r.user, version=d["version"]),
-        states=(Ticket.State.ON_HOLD, Ticket.State.DEFERRED)),
-    "defer": Action(gettext_lazy("Defer"), forms.DeferForm, lambda r, t, d: services.defer_ticket(
-        ticket=t, actor=r.user, until=d["until"], reason=d["reason"], version=d["version"]),
-        states=(Ticket.State.OPEN, Ticket.State.ASSIGNED, Ticket.State.IN_PROGRESS, Ticket.State.ON_HOLD)),
-    "hurry": Action(gettext_lazy("Record a hurry"), forms.OptionalNoteForm, lambda r, t, d: services.hurry_ticket(
-        ticket=t, actor=r.user, note=d["note"])),
-    "escalate": Action(gettext_lazy("Escalate"), forms.OptionalNoteForm, lambda r, t, d: services.escalate_ticket(
-        ticket=t, actor=r.user, note=d["note"], version=d["version"])),
-    "callback": Action(gettext_lazy("Record the callback"), forms.CallbackForm, lambda r, t, d: services.record_callback(
-        ticket=t, actor=r.user, satisfied=d["satisfied"], comment=d["comment"], method=d["method"],
-        version=d["version"]), states=(Ticket.State.COMPLETED,)),
-    "close": Action(gettext_lazy("Close"), forms.OptionalNoteForm, lambda r, t, d: services.close_ticket(
-        ticket=t, actor=r.user, note=d["note"], version=d["version"]), states=(Ticket.State.COMPLETED,)),
-    "quality": Action(gettext_lazy("Quality check"), forms.QualityForm, lambda r, t, d: services.record_quality_check(
-        ticket=t, actor=r.user, verdict=d["verdict"], reason=d["reason"]),
-        "servicedesk.supervise_ticket", (Ticket.State.COMPLETED, Ticket.State.CLOSED)),
-    "force_close": Action(gettext_lazy("Force-close"), forms.ReasonForm, lambda r, t, d: services.force_close_ticket(
-        ticket=t, actor=r.user, reason=d["reason"], version=d["version"]),
-        "servicedesk.supervise_ticket", (*Ticket.OPEN_STATES, Ticket.State.COMPLETED), danger=True),
-    # Complaints
-    "agree_time": Action(gettext_lazy("Agree the first answer time"), forms.AgreeTimeForm,
-        lambda r, t, d: complaints.agree_answer_time(ticket=t, actor=r.user, answer_at=d["answer_at"],
-                                                     version=d["version"]), kinds=(Kind.COMPLAINT,)),
-    "investigate": Action(gettext_lazy("Investigation and measures"), forms.InvestigationForm,
-        lambda r, t, d: complaints.record_investigation(ticket=t, actor=r.user, investigation=d["investigation"],
-                                                        measures=d["measures"], version=d["version"]),
-        kinds=(Kind.COMPLAINT,)),
-    "negotiate": Action(gettext_lazy("Record a negotiation round"), forms.NegotiationForm,
-        lambda r, t, d: complaints.record_negotiation(ticket=t, actor=r.user, proposal=d["proposal"],
-                                                      response=d["response"], agreed=d["agreed"]),
-        kinds=(Kind.COMPLAINT,)),
-    "root_cause": Action(gettext_lazy("Set the root cause"), forms.RootCauseForm,
-        lambda r, t, d: complaints.set_root_cause(ticket=t, actor=r.user, root_cause=d["root_cause"],
-                                                  version=d["version"]),
-        states=tuple(Ticket.State.values), kinds=(Kind.COMPLAINT,), site_form=True),
-    "link": Action(gettext_lazy("Link to the same event"), forms.LinkForm, lambda r, t, d: complaints.link_complaint(
-        ticket=t, actor=r.user, to=_by_number(r, d["to"]), reach=d["reach"]),
-        states=tuple(Ticket.State.values), kinds=(Kind.COMPLAINT,)),
-    "validity": Action(gettext_lazy("Valid for statistics?"), forms.ValidityForm, lambda r, t, d: complaints.confirm_validity(
-        ticket=t, actor=r.user, valid=d["valid"], note=d["note"], version=d["version"]),
-        "servicedesk.validate_complaint", tuple(Ticket.State.values), (Kind.COMPLAINT,)),
-    "major": Action(gettext_lazy("Major complaint"), forms.MajorForm, lambda r, t, d: complaints.mark_major(
-        ticket=t, actor=r.user, major=d["major"], note=d["note"], version=d["version"]),
-        "servicedesk.validate_complaint", tuple(Ticket.State.values), (Kind.COMPLAINT,)),
-    "report_back": Action(gettext_lazy("Report back to the company"), forms.ReportBackForm,
-        lambda r, t, d: complaints.report_back(ticket=t, actor=r.user, report=d["report"], version=d["version"]),
-        states=(Ticket.State.COMPLETED, Ticket.State.CLOSED)),
-    # Help requests
-    "help_action": Action(gettext_lazy("Record what was done"), forms.HelpActionForm,
-        lambda r, t, d: complaints.record_help_action(ticket=t, actor=r.user, action=d["action"],
-                                                      done_at=d.get("done_at"), note=d["note"]),
-        kinds=(Kind.HELP,)),
+    "dispatch": Action(gettext_lazy("Dispatch"), forms.DispatchForm, "servicedesk.dispatch_ticket", (*WORKING, S.ON_HOLD), site_form=True),
+    "answer": Action(gettext_lazy("Record an answer"), forms.AnswerForm, kinds=ANSWERABLE),
+    "complete": Action(gettext_lazy("Complete"), forms.NoteForm, states=WORKING, kinds=ANSWERABLE),
+    "hold": Action(gettext_lazy("Put on hold"), forms.ReasonForm, states=WORKING),
+    "resume": Action(gettext_lazy("Resume"), forms.OptionalNoteForm, states=(S.ON_HOLD, S.DEFERRED)),
+    "defer": Action(gettext_lazy("Defer"), forms.DeferForm, states=(*WORKING, S.ON_HOLD)),
+    "hurry": Action(gettext_lazy("Record a hurry"), forms.OptionalNoteForm),
+    "escalate": Action(gettext_lazy("Escalate"), forms.OptionalNoteForm),
+    "callback": Action(gettext_lazy("Record the callback"), forms.CallbackForm, states=(S.COMPLETED,)),
+    "close": Action(gettext_lazy("Close"), forms.OptionalNoteForm, states=(S.COMPLETED,)),
+    "quality": Action(gettext_lazy("Quality check"), forms.QualityForm, "servicedesk.supervise_ticket", (S.COMPLETED, S.CLOSED)),
+    "force_close": Action(gettext_lazy("Force-close"), forms.ReasonForm, "servicedesk.supervise_ticket", (*Ticket.OPEN_STATES, S.COMPLETED), danger=True),
+    "agree_time": Action(gettext_lazy("Agree the first answer time"), forms.AgreeTimeForm, kinds=COMPLAINT),
+    "investigate": Action(gettext_lazy("Investigation and measures"), forms.InvestigationForm, kinds=COMPLAINT),
+    "negotiate": Action(gettext_lazy("Record a negotiation round"), forms.NegotiationForm, kinds=COMPLAINT),
+    "root_cause": Action(gettext_lazy("Set the root cause"), forms.RootCauseForm, states=ALL_STATES, kinds=COMPLAINT, site_form=True),
+    "link": Action(gettext_lazy("Link to the same event"), forms.LinkForm, states=ALL_STATES, kinds=COMPLAINT),
+    "validity": Action(gettext_lazy("Valid for statistics?"), forms.ValidityForm, "servicedesk.validate_complaint", ALL_STATES, COMPLAINT),
+    "major": Action(gettext_lazy("Major complaint"), forms.MajorForm, "servicedesk.validate_complaint", ALL_STATES, COMPLAINT),
+    "report_back": Action(gettext_lazy("Report back to the company"), forms.ReportBackForm, states=(S.COMPLETED, S.CLOSED)),
+    "help_action": Action(gettext_lazy("Record what was done"), forms.HelpActionForm, kinds=(Kind.HELP,)),
 }  # fmt: skip
 
 
@@ -388,8 +341,10 @@ def ticket_action(request, pk, name):
 
     def call(data):
         data = {**data, "version": int(version) if version and version.isdigit() else None}
+        if name == "link":
+            data["to"] = _by_number(request, data["to"])
         try:
-            return action.call(request, ticket, data) or True
+            return CALLS[name](request.user, ticket, data) or True
         except PermissionDenied:
             raise
         except ValidationError as exc:
