@@ -216,3 +216,88 @@ def approve(request, link_id: int, payload: DecisionIn):
 def reject(request, link_id: int, payload: DecisionIn):
     link = _link_to_decide(request, link_id)
     return services.reject_link(link=link, actor=request.user, reason=payload.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# The resident's own tickets
+
+
+class ResidentTicketIn(Schema):
+    unit: int
+    kind: str = Field(description="repair, complaint, inquiry or suggestion")
+    subject: str = Field(max_length=200)
+    description: str = ""
+    agreed_at: datetime.datetime | None = Field(None, description="Repairs: when we may come.")
+
+
+class ResidentTicketOut(Schema):
+    id: int
+    number: str
+    kind: str
+    state: str
+    subject: str
+    description: str
+    unit: int | None
+    unit_code: str | None
+    received_at: datetime.datetime
+    visit_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
+    hurry_count: int
+    rating: int | None
+
+
+def _ticket_out(ticket) -> dict:
+    from wuye.servicedesk.models import WorkOrder
+
+    order = WorkOrder.objects.filter(ticket=ticket).order_by("-created_at").first()
+    return {
+        "id": ticket.pk, "number": ticket.number, "kind": ticket.kind, "state": ticket.state,
+        "subject": ticket.subject, "description": ticket.description, "unit": ticket.unit_id,
+        "unit_code": ticket.unit.code if ticket.unit_id else None,
+        "received_at": ticket.received_at, "visit_at": order.visit_at if order else None,
+        "completed_at": ticket.completed_at, "hurry_count": ticket.hurry_count,
+        "rating": order.rating if order else None,
+    }  # fmt: skip
+
+
+@router.get("/tickets", response=list[ResidentTicketOut], summary="My tickets")
+def my_tickets(request):
+    _account(request)
+    return [_ticket_out(t) for t in queries.resident_tickets(request.user)[:100]]
+
+
+@router.post("/tickets", response={201: ResidentTicketOut}, summary="Report a repair, complaint…")
+def file_ticket(request, payload: ResidentTicketIn):
+    ticket = services.file_ticket(account=_account(request), unit_id=payload.unit, kind=payload.kind,
+                                  subject=payload.subject, description=payload.description,
+                                  agreed_at=payload.agreed_at)  # fmt: skip
+    return Status(201, _ticket_out(ticket))
+
+
+@router.get("/tickets/{ticket_id}", response=ResidentTicketOut, summary="One of my tickets")
+def my_ticket(request, ticket_id: int):
+    _account(request)
+    return _ticket_out(queries.resident_ticket(request.user, ticket_id))
+
+
+class HurryIn(Schema):
+    note: str = Field("", max_length=300)
+
+
+@router.post("/tickets/{ticket_id}/hurry", response=ResidentTicketOut, summary="Hurry (催单)")
+def hurry(request, ticket_id: int, payload: HurryIn):
+    _account(request)
+    return _ticket_out(services.hurry_own_ticket(user=request.user, ticket_id=ticket_id, note=payload.note))  # fmt: skip
+
+
+class RateIn(Schema):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+@router.post("/tickets/{ticket_id}/rate", response=ResidentTicketOut, summary="Rate the job (1–5)")
+def rate(request, ticket_id: int, payload: RateIn):
+    _account(request)
+    services.rate_own_ticket(user=request.user, ticket_id=ticket_id, rating=payload.rating,
+                             comment=payload.comment)  # fmt: skip
+    return _ticket_out(queries.resident_ticket(request.user, ticket_id))

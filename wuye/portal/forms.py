@@ -61,3 +61,15 @@ class DecisionForm(forms.Form):
         label=_("Lease ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=_("Reason (when rejecting)"), max_length=200, required=False)
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"), choices=[(str(i), "★" * i) for i in range(5, 0, -1)], coerce=int,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+
+class HurryForm(forms.Form):
+    note = forms.CharField(label=_("Anything to add?"), max_length=300, required=False)

@@ -52,3 +52,20 @@ def pending_for_site(site):
         .select_related("account", "unit")
         .order_by("created_at", "pk")
     )
+
+
+def resident_tickets(user):
+    """The tickets a resident filed themselves, newest first."""
+    from wuye.servicedesk.models import Ticket
+
+    return (
+        Ticket.objects.filter(resident=user).select_related("unit").order_by("-received_at", "-id")
+    )
+
+
+def resident_ticket(user, pk):
+    """One of the resident's own tickets; 404 for anyone else's, so ids can't be probed."""
+    ticket = resident_tickets(user).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404("ticket")
+    return ticket

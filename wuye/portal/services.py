@@ -19,13 +19,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
+from wuye.core.crypto import decrypt
 from wuye.core.errors import invalid
 from wuye.core.identity import normalize_phone
 from wuye.core.scoping import can_access_site
 from wuye.estate.models import Unit
 from wuye.people.models import Ownership, Person
 from wuye.people.services import add_entry, phone_columns, register_person
+from wuye.servicedesk.models import Channel, WorkOrder
+from wuye.servicedesk.services import (
+    RESIDENT_KINDS,
+    Intake,
+    hurry_ticket,
+    register_ticket,
+    sign_off_work_order,
+)
 
+from . import queries
 from .models import ResidentAccount, ResidentLink
 
 
@@ -192,3 +202,39 @@ def reject_link(*, link: ResidentLink, actor, reason: str = "") -> ResidentLink:
         link.save()
         record_action(actor, link, _("rejected"), {"reason": [None, link.reason]})
     return link
+
+
+# ---------------------------------------------------------------------------------------------
+# Residents' own tickets: repairs, complaints, inquiries and suggestions (issue 4)
+
+
+def file_ticket(*, account: ResidentAccount, unit_id: int, kind: str, subject: str,
+                description: str = "", agreed_at=None, files=()):  # fmt: skip
+    """A resident files a ticket about a unit they are linked to (approved)."""
+    unit = queries.resident_unit(account.user, unit_id)
+    if kind not in RESIDENT_KINDS:
+        raise invalid("kind", _("Choose a repair, complaint, inquiry or suggestion."), "invalid_choice")  # fmt: skip
+    return register_ticket(
+        site=unit.site, actor=account.user, resident=account.user, authorised=True,
+        intake=Intake(
+            kind=kind, channel=Channel.ONLINE, subject=subject, description=description,
+            caller_name=account.name, caller_phone=decrypt(account.phone_cipher), unit=unit,
+            agreed_at=agreed_at if kind == "repair" else None, files=list(files),
+        ),
+    )  # fmt: skip
+
+
+def hurry_own_ticket(*, user, ticket_id: int, note: str = ""):
+    return hurry_ticket(ticket=queries.resident_ticket(user, ticket_id), actor=user, note=note,
+                        authorised=True)  # fmt: skip
+
+
+def rate_own_ticket(*, user, ticket_id: int, rating: int, comment: str = ""):
+    """The resident rates the finished job of their own ticket (1–5 and a comment)."""
+    ticket = queries.resident_ticket(user, ticket_id)
+    order = WorkOrder.objects.filter(ticket=ticket, state=WorkOrder.State.DONE).order_by("-finished_at").first()  # fmt: skip
+    if order is None:
+        raise invalid(None, _("There is no finished job to rate yet."), "not_done")
+    account = queries.account_of(user)
+    return sign_off_work_order(work_order=order, actor=user, signed_by=account.name, rating=rating,
+                               comment=comment, authorised=True)  # fmt: skip

@@ -11,4 +11,6 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_page, name="unit"),
     path("links/<int:pk>/decide/", views.owner_decides, name="decide"),
     path("requests/", views.centre_requests, name="requests"),
+    path("tickets/", views.my_tickets, name="tickets"),
+    path("tickets/<int:pk>/", views.ticket_page, name="ticket"),
 ]

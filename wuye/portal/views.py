@@ -16,7 +16,7 @@ from wuye.core.pages import site_page, submit_form
 from wuye.core.permissions import ensure_can
 
 from . import queries, services
-from .forms import DecisionForm, LinkForm, ResidentLoginForm, SignUpForm
+from .forms import DecisionForm, HurryForm, LinkForm, RateForm, ResidentLoginForm, SignUpForm
 from .models import ResidentLink
 
 
@@ -127,3 +127,67 @@ def centre_requests(request):
         "portal/requests.html",
         {"pending": queries.pending_for_site(request.site), "form": DecisionForm()},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The resident's own tickets
+
+
+@login_required(login_url="portal:sign_in")
+@require_http_methods(["GET", "POST"])
+def my_tickets(request):
+    from wuye.servicedesk.forms import ResidentTicketForm
+
+    account = _resident(request)
+    units = [link.unit for link in queries.approved_links(request.user)]
+    form = ResidentTicketForm(request.POST or None, request.FILES or None, units=units,
+                              initial={"kind": request.GET.get("kind", "repair")})  # fmt: skip
+    if request.method == "POST":
+        ticket = submit_form(form, lambda d: services.file_ticket(
+            account=account, unit_id=d["unit"], kind=d["kind"], subject=d["subject"],
+            description=d["description"], agreed_at=d["agreed_at"], files=d["files"],
+        ))  # fmt: skip
+        if ticket:
+            messages.success(
+                request, _("Sent. Your number is %(number)s.") % {"number": ticket.number}
+            )
+            return redirect("portal:ticket", ticket.pk)
+    context = {"form": form, "units": units, "tickets": queries.resident_tickets(request.user)[:50]}
+    return render(request, "portal/tickets.html", context, status=400 if form.is_bound and form.errors else 200)  # fmt: skip
+
+
+@login_required(login_url="portal:sign_in")
+@require_http_methods(["GET", "POST"])
+def ticket_page(request, pk):
+    _resident(request)
+    ticket = queries.resident_ticket(request.user, pk)
+    rate_form = RateForm(request.POST if request.POST.get("do") == "rate" else None)
+    if request.method == "POST":
+        do = request.POST.get("do")
+        done = None
+        if do == "hurry":
+            done = submit_form(HurryForm(request.POST),
+                               lambda d: services.hurry_own_ticket(user=request.user, ticket_id=ticket.pk, note=d["note"]))  # fmt: skip
+            if done:
+                messages.success(request, _("We have passed your reminder on."))
+        elif do == "rate":
+            done = submit_form(rate_form, lambda d: services.rate_own_ticket(
+                user=request.user, ticket_id=ticket.pk, rating=d["rating"], comment=d["comment"]))  # fmt: skip
+            if done:
+                messages.success(request, _("Thank you for your rating."))
+        if done:
+            return redirect("portal:ticket", ticket.pk)
+        if do == "hurry":
+            messages.error(request, _("This request is already dealt with."))
+    from wuye.servicedesk.models import WorkOrder
+
+    orders = (
+        WorkOrder.objects.filter(ticket=ticket).select_related("worker").order_by("-created_at")
+    )
+    context = {
+        "ticket": ticket,
+        "orders": orders,
+        "can_rate": any(o.state == WorkOrder.State.DONE and not o.signed_at for o in orders),
+        "rate_form": rate_form,
+    }
+    return render(request, "portal/ticket.html", context, status=400 if rate_form.is_bound and rate_form.errors else 200)  # fmt: skip

@@ -30,3 +30,17 @@ def other_unit(vacant_units, li, clerk_a):  # noqa: F811 (fixtures)
         owners=[lifecycle.NewOwner(li)],
     )
     return vacant_units[1]
+
+
+@pytest.fixture
+def resident_of(clerk_a):
+    """`resident_of(unit, phone, name)`: a resident account approved as the unit's owner."""
+    from wuye.portal import services
+
+    def make(unit, phone, name):
+        account = services.sign_up_resident(phone=phone, name=name, password="Lianhua-2026!")
+        link = services.request_link(account=account, unit=unit, role="owner")
+        services.approve_link(link=link, actor=clerk_a)
+        return account
+
+    return make
