@@ -157,3 +157,12 @@ def site_units(site) -> list[str]:
         .order_by("code")
         .values_list("code", flat=True)
     )
+
+
+def bench(*, scale: float, report: Callable[[str], None]) -> dict:
+    return run(
+        units=int(5000 * scale),
+        people=int(20000 * scale),
+        import_rows=int(10000 * scale),
+        report=report,
+    )

@@ -647,7 +647,7 @@ class Callback(SiteScopedModel):
 
     class Method(models.TextChoices):
         PHONE = "phone", _("phone")
-        VISIT = "visit", _("visit")
+        VISIT = "visit", _("home visit")
         ONLINE = "online", _("online")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="callbacks")

@@ -2,12 +2,11 @@
 and a unit gets one move-in (R-CUS-03)."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests.concurrency import at_once, postgres_only
 from wuye.people import lifecycle
 from wuye.people.models import MoveIn, Ownership, Person
 from wuye.people.services import register_person
@@ -16,39 +15,14 @@ from wuye.people.tests.conftest import make_id
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _at_once(count: int, work) -> list:
-    """Run `work(i)` in `count` threads released together; returns results and errors."""
-    outcomes: list = []
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait()
-            outcomes.append(work(i))
-        except (ValidationError, Exception) as exc:  # noqa: BLE001 - the test inspects them
-            outcomes.append(exc)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs real concurrent connections: runs on PostgreSQL")
+    postgres_only()
 
 
 def test_r_cus_01_clerks_registering_the_same_id_at_once_store_one_person(site_a, clerk_a):
     number = make_id()
-    outcomes = _at_once(
+    outcomes = at_once(
         6, lambda i: register_person(site=site_a, actor=clerk_a, name="张三", id_number=number)
     )
     assert all(isinstance(o, tuple) for o in outcomes), outcomes
@@ -59,7 +33,7 @@ def test_r_cus_01_clerks_registering_the_same_id_at_once_store_one_person(site_a
 def test_r_cus_03_two_move_ins_on_one_unit_at_once_make_one(vacant_units, zhang, li, clerk_a):
     unit = vacant_units[0]
     people = [zhang, li]
-    outcomes = _at_once(
+    outcomes = at_once(
         2,
         lambda i: lifecycle.register_move_in(
             unit=unit,

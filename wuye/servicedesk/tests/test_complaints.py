@@ -50,7 +50,7 @@ def test_r_cmp_05_investigation_and_negotiation_rounds_until_agreed(complaint, t
     with pytest.raises(ValidationError) as exc:
         complaints.record_negotiation(ticket=ticket, actor=clerk, proposal="x", response="",
                                       agreed=True)  # fmt: skip
-    assert "agreed" in str(exc.value)
+    assert exc.value.error_dict["__all__"][0].code == "agreed"
 
 
 def test_r_cmp_09_root_cause_is_the_handlers_not_the_callers(

@@ -19,6 +19,7 @@ from django.db import connection
 
 BENCHMARKS = {
     "customers": "wuye.people.bench",
+    "servicedesk": "wuye.servicedesk.bench",
 }
 
 
@@ -46,12 +47,7 @@ class Command(BaseCommand):
             report("creating the benchmark database")
             connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
             try:
-                result = module.run(
-                    units=int(5000 * scale),
-                    people=int(20000 * scale),
-                    import_rows=int(10000 * scale),
-                    report=report,
-                )
+                result = module.bench(scale=scale, report=report)
             finally:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
         self.stdout.write(json.dumps(result))
