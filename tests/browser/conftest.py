@@ -5,6 +5,14 @@ from pathlib import Path
 
 import pytest
 
+# The service desk's people and categories, for the desk's browser test.
+from wuye.servicedesk.tests.conftest import (  # noqa: F401
+    categories,
+    customer_service,
+    engineering,
+    team,
+)
+
 CHROMIUM = Path(os.environ.get("WUYE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -8,12 +8,6 @@ import pytest
 from django.utils import timezone
 
 from wuye.servicedesk.models import Ticket, WorkOrder
-from wuye.servicedesk.tests.conftest import (  # noqa: F401 (fixtures)
-    categories,
-    customer_service,
-    engineering,
-    team,
-)
 
 from .conftest import screenshot, sign_in
 
@@ -26,7 +20,7 @@ def _local(delta: datetime.timedelta) -> str:
 
 def test_a_repair_call_from_intake_to_a_satisfied_callback(
     desktop, phone, team, categories, unit_a
-):  # noqa: F811
+):
     clerk, worker = team["clerk"].user, team["tech1"].user
 
     # The clerk takes the call.
