@@ -171,6 +171,8 @@ def insert_tickets(site: Site, *, start: int, stop: int, units: list[int], depar
         last = min(first + batch, stop)
         prefix, source = sql.numbers(first, last)
         statement = f"{prefix}INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}"  # fmt: skip
+        # The modulo operator is a literal % beside the %s parameters: escape it.
+        statement = statement.replace("%", "%%").replace("%%s", "%s")
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
         report(f"tickets: {last:,}/{stop:,}")

@@ -41,7 +41,8 @@ def open_tickets(site) -> QuerySet[Ticket]:
 
 
 def filter_tickets(site, *, q: str = "", kind: str = "", state: str = "", overdue: bool = False,
-                   assignee: int | None = None, only_open: bool = True) -> QuerySet[Ticket]:  # fmt: skip
+                   assignee: int | None = None, only_open: bool = True,
+                   major: bool = False) -> QuerySet[Ticket]:  # fmt: skip
     tickets = open_tickets(site) if only_open else (
         Ticket.objects.of_site(site).select_related(*LIST_RELATED).order_by("-received_at", "-id")
     )  # fmt: skip
@@ -53,6 +54,8 @@ def filter_tickets(site, *, q: str = "", kind: str = "", state: str = "", overdu
         tickets = tickets.filter(due_at__lte=timezone.now(), met_at__isnull=True)
     if assignee:
         tickets = tickets.filter(assignee_id=assignee)
+    if major:
+        tickets = tickets.filter(kind=Kind.COMPLAINT, is_major=True)
     q = q.strip()
     if q:
         match = Q(number__iendswith=q) | Q(subject__icontains=q) | Q(caller_name__startswith=q)

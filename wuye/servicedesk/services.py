@@ -31,6 +31,7 @@ from wuye.core.permissions import ensure_can, ensure_site_access
 from wuye.core.sla import deadline, due_after
 from wuye.estate.models import Facility, Unit
 from wuye.people.models import Person
+from wuye.people.queries import with_current_units
 from wuye.staff.authority import may_approve, next_up
 from wuye.staff.models import AuthorityRule, Department, Employee
 
@@ -271,6 +272,8 @@ def register_ticket(
     subject = _text(intake.subject, "subject", _("Say in a few words what the matter is."))
     person = _scoped(Person, intake.person, site, "person", _("customer"))
     unit = _scoped(Unit, intake.unit, site, "unit", _("unit"))
+    if unit is None and person is not None and intake.facility is None and not intake.location:
+        unit = the_only_unit_of(person)
     facility = _scoped(Facility, intake.facility, site, "facility", _("facility"))
     category = _scoped(Category, intake.category, site, "category", _("category"))
     if category is not None and category.kind != kind:
@@ -374,6 +377,17 @@ def register_ticket(
             _attach(ticket, upload, actor)
         record_create(actor, ticket)
     return ticket
+
+
+def the_only_unit_of(person: Person) -> Unit | None:
+    """The unit a customer is at now, when there is exactly one (owner, tenant or household)."""
+    found = with_current_units(Person.objects.filter(pk=person.pk)).get()
+    units = {
+        entry.unit
+        for name in ("current_ownerships", "current_tenancies", "current_households")
+        for entry in getattr(found, name)
+    }
+    return units.pop() if len(units) == 1 else None
 
 
 def _attach(ticket: Ticket, upload, actor, work_order: WorkOrder | None = None) -> Attachment:

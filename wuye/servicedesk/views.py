@@ -69,12 +69,14 @@ def ticket_list(request):
         "overdue": request.GET.get("overdue") == "1",
         "mine": request.GET.get("mine") == "1",
         "all": request.GET.get("all") == "1",
+        "major": request.GET.get("major") == "1",
     }
     me = services.employee_of(request.user, request.site)
     tickets = queries.filter_tickets(
         request.site, q=filters["q"], kind=filters["kind"], state=filters["state"],
         overdue=filters["overdue"], assignee=me.pk if filters["mine"] and me else None,
-        only_open=not (filters["all"] or filters["state"] in ("completed", "closed")),
+        only_open=not (filters["all"] or filters["major"] or filters["state"] in ("completed", "closed")),
+        major=filters["major"],
     )  # fmt: skip
     if wants_export(request):
         from .workbooks import export_tickets

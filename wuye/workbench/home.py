@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.estate.models import Building, Facility, ParkingSpace, Unit
@@ -15,6 +16,40 @@ def department_of(user) -> str | None:
     if employee is None:
         return None
     return employee.post.department.kind
+
+
+def desk_cards(user, site) -> list[dict]:
+    """The service desk's figures first: what is open, what is late, who to call back."""
+    from wuye.servicedesk import queries as desk
+    from wuye.servicedesk.services import employee_of
+
+    cards = []
+    if user.has_perm("servicedesk.view_ticket"):
+        counts = desk.review_counts(site, timezone.localdate())
+        desk_url = reverse("servicedesk:ticket_list")
+        cards += [
+            {"label": _("Open tickets"), "value": counts["open"], "url": desk_url},
+            {
+                "label": _("Overdue tickets"),
+                "value": counts["overdue"],
+                "url": desk_url + "?overdue=1",
+            },
+            {
+                "label": _("Callbacks due"),
+                "value": desk.callbacks_due(site).count(),
+                "url": reverse("servicedesk:callbacks"),
+            },
+        ]
+    me = employee_of(user, site)
+    if me is not None and user.has_perm("servicedesk.work_on_workorder"):
+        cards.append(
+            {
+                "label": _("My work orders"),
+                "value": desk.my_work_orders(me).count(),
+                "url": reverse("servicedesk:my_work"),
+            }
+        )
+    return cards
 
 
 def home_panels(request) -> dict:
@@ -47,6 +82,7 @@ def home_panels(request) -> dict:
             "url": reverse("estate:unit_list") + "?state=renovating",
         },
     ]
+    cards = desk_cards(request.user, site) + cards
     if kind in (
         None,
         Department.Kind.MANAGEMENT,

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from wuye.core.identity import name_pinyin
 from wuye.core.models import SiteMembership
 from wuye.estate.models import Facility
-from wuye.people.tests.conftest import id_number, li, zhang  # noqa: F401
+from wuye.people.tests.conftest import id_number, li, vacant_units, zhang  # noqa: F401
 from wuye.servicedesk import desk
 from wuye.servicedesk.models import DispatchMode, Kind
 from wuye.servicedesk.services import Intake, register_ticket

@@ -120,3 +120,32 @@ def test_kpi_03_repairs_on_time(new_ticket, team, site_a, categories):
             services.record_arrival(work_order=order, actor=team["tech1"].user)
     kpi = {i.code: i for i in statistics(site_a, TODAY, TODAY)["indicators"]}
     assert (kpi["R-KPI-03a"].numerator, kpi["R-KPI-03a"].denominator) == (1, 2)
+
+
+def test_kpi_02_and_05_repairs_followed_up_and_help_handled(new_ticket, team, site_a, categories):
+    clerk = team["clerk"].user
+    with time_machine.travel(NOW, tick=False):
+        repairs = [
+            new_ticket(category=categories["plumbing"], subject=f"漏水{i}") for i in range(2)
+        ]
+        for t in repairs:
+            services.dispatch_ticket(ticket=t, actor=clerk, assignee=team["tech1"],
+                                     visit_at=NOW + datetime.timedelta(hours=1))  # fmt: skip
+            order = WorkOrder.objects.get(ticket=t)
+            services.record_arrival(work_order=order, actor=team["tech1"].user)
+            services.finish_work_order(work_order=order, actor=team["tech1"].user, work_done="修",
+                                       result="fixed")  # fmt: skip
+        services.record_callback(ticket=repairs[0], actor=clerk, satisfied=True)
+        helps = [
+            new_ticket(kind=Kind.HELP, help_kind="other", subject=f"求助{i}") for i in range(4)
+        ]
+        for t in helps[:3]:
+            services.answer_ticket(ticket=t, actor=clerk, answer="已处理", complete=True)
+        services.record_callback(ticket=helps[0], actor=clerk, satisfied=True)
+        services.record_callback(ticket=helps[1], actor=clerk, satisfied=False)
+    kpi = {i.code: i for i in statistics(site_a, TODAY, TODAY)["indicators"]}
+    assert (kpi["R-KPI-02"].numerator, kpi["R-KPI-02"].denominator) == (1, 2)
+    assert kpi["R-KPI-02"].value == Decimal("50.0")
+    # Three of four help requests handled (one reopened by its callback is no longer handled).
+    assert (kpi["R-KPI-05a"].numerator, kpi["R-KPI-05a"].denominator) == (2, 4)
+    assert (kpi["R-KPI-05b"].numerator, kpi["R-KPI-05b"].denominator) == (1, 2)

@@ -384,7 +384,7 @@ def test_supervisor_quality_check_is_kept_apart(new_ticket, team, categories):
         services.record_quality_check(ticket=ticket, actor=team["clerk"].user, verdict="good")
 
 
-def test_paid_service_charges_wait_for_billing(new_ticket, team, categories, price_items):
+def test_r_rep_03_paid_service_charges_wait_for_billing(new_ticket, team, categories, price_items):
     ticket = new_ticket(category=categories["plumbing"])
     services.dispatch_ticket(ticket=ticket, actor=team["clerk"].user, assignee=team["tech1"],
                              visit_at=timezone.now() + datetime.timedelta(hours=2))  # fmt: skip
@@ -397,3 +397,15 @@ def test_paid_service_charges_wait_for_billing(new_ticket, team, categories, pri
     assert not services.paid_service_charges(ticket.site).exists()
     ticket.refresh_from_db()
     assert ticket.charge_amount == Decimal("160.00")
+
+
+def test_r_cmp_02_a_customer_at_one_unit_brings_their_unit(site_a, team, zhang, vacant_units):
+    from wuye.people import lifecycle
+
+    lifecycle.register_move_in(unit=vacant_units[0], actor=team["clerk"].user,
+                               moved_in_on=datetime.date(2024, 5, 1),
+                               owners=[lifecycle.NewOwner(zhang)])  # fmt: skip
+    ticket = register_ticket(site=site_a, actor=team["clerk"].user, intake=Intake(
+        kind=Kind.REPAIR, channel="phone", subject="漏水", person=zhang))  # fmt: skip
+    assert ticket.unit == vacant_units[0]
+    assert ticket.caller_name == "张三" and ticket.caller_phone_masked == "138****5678"
