@@ -87,3 +87,23 @@ def access_object(
         return qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404(qs.model._meta.verbose_name) from exc
+
+
+def one_site(user, site_id: int | None) -> Site:
+    """The one site a request is about: `site_id`, or the user's only site. Refuses a site the
+    user is not a member of, and asks for `site` when the user has several."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from .errors import invalid
+    from .models import Site
+
+    if site_id is None:
+        ids = visible_site_ids(user)
+        if ids is not None and len(ids) == 1:
+            site_id = ids[0]
+        else:
+            raise invalid("site", _("Name the site (?site=)."), "required")
+    if not can_access_site(user, site_id):
+        raise PermissionDenied(_("You are not a member of this site."))
+    return Site.objects.get(pk=site_id)

@@ -23,7 +23,7 @@ from ninja import Field, Query, Router, Schema, Status
 from wuye.core.errors import invalid
 from wuye.core.models import Site
 from wuye.core.permissions import ensure_can
-from wuye.core.scoping import access_object, can_access_site, visible_site_ids
+from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import ParkingSpace, Unit
 from wuye.staff.models import Employee
 
@@ -40,16 +40,7 @@ def _where(request) -> str:
 
 
 def _site(request, site_id: int | None) -> Site:
-    """The one site a search or report is about: `?site=`, or the caller's only site."""
-    if site_id is None:
-        ids = visible_site_ids(request.user)
-        if ids is not None and len(ids) == 1:
-            site_id = ids[0]
-        else:
-            raise invalid("site", _("Name the site (?site=)."), "required")
-    if not can_access_site(request.user, site_id):
-        raise PermissionDenied(_("You are not a member of this site."))
-    return Site.objects.get(pk=site_id)
+    return one_site(request.user, site_id)
 
 
 def _on_site(model, request, pk: int | None, *, site_id: int, field: str):

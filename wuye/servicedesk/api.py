@@ -13,7 +13,6 @@ import inspect
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -21,7 +20,7 @@ from ninja import Field, Router, Schema, Status
 from wuye.core.errors import invalid
 from wuye.core.models import Site
 from wuye.core.permissions import ensure_can
-from wuye.core.scoping import access_object, can_access_site, visible_site_ids
+from wuye.core.scoping import access_object, one_site
 
 from . import desk, queries, services
 from .actions import CALLS
@@ -33,15 +32,7 @@ router = Router(tags=["servicedesk"])
 
 
 def _site(request, site_id: int | None) -> Site:
-    if site_id is None:
-        ids = visible_site_ids(request.user)
-        if ids is not None and len(ids) == 1:
-            site_id = ids[0]
-        else:
-            raise invalid("site", _("Name the site (?site=)."), "required")
-    if not can_access_site(request.user, site_id):
-        raise PermissionDenied(_("You are not a member of this site."))
-    return Site.objects.get(pk=site_id)
+    return one_site(request.user, site_id)
 
 
 class TicketOut(Schema):

@@ -130,11 +130,16 @@ def update_desk_settings(*, site, actor, **values) -> DeskSettings:
         if current.help_answer_minutes < 1 or current.inquiry_answer_minutes < 1:
             raise invalid("help_answer_minutes", _("Allow at least one minute."), "range")
         current.save()
-        if before is None:
-            record_create(actor, current)
-        else:
-            record_update(actor, current, before)
+        _record(actor, current, before)
     return current
+
+
+def _record(actor, obj, before: dict | None) -> None:
+    """The audit entry of a saved settings row: created, or what changed."""
+    if before is None:
+        record_create(actor, obj)
+    else:
+        record_update(actor, obj, before)
 
 
 def save_category(
@@ -171,10 +176,7 @@ def save_category(
                     if e.pk not in have
                 ]
             )
-            if before is None:
-                record_create(actor, category)
-            else:
-                record_update(actor, category, before)
+            _record(actor, category, before)
     except IntegrityError:
         raise invalid("name", _("This category already exists."), "duplicate") from None
     return category
@@ -190,10 +192,7 @@ def save_root_cause(*, site, actor, name: str, root_cause: RootCause | None = No
             root_cause = root_cause or RootCause(site=site)
             root_cause.name, root_cause.is_active = name, is_active
             root_cause.save()
-            if before is None:
-                record_create(actor, root_cause)
-            else:
-                record_update(actor, root_cause, before)
+            _record(actor, root_cause, before)
     except IntegrityError:
         raise invalid("name", _("This root cause already exists."), "duplicate") from None
     return root_cause
@@ -216,10 +215,7 @@ def save_price_item(*, site, actor, name: str, price, unit_label: str = "次",
             item.name, item.price, item.is_active = name, price, is_active
             item.unit_label = (unit_label or "次")[:10]
             item.save()
-            if before is None:
-                record_create(actor, item)
-            else:
-                record_update(actor, item, before)
+            _record(actor, item, before)
     except IntegrityError:
         raise invalid("name", _("This service is already on the price list."), "duplicate") from None  # fmt: skip
     return item

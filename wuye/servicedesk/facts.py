@@ -79,33 +79,21 @@ def facts_of(ticket: Ticket, zone: ZoneInfo) -> tuple[Key, Measures]:
     return key, _flags(ticket)
 
 
+KEY_FIELDS = ("site_id", "day", "kind", "channel", "root_cause_key", "department_key")
+
+
 def _add(key: Key, deltas: Measures) -> None:
     deltas = {name: value for name, value in deltas.items() if value}
     if not deltas:
         return
-    site_id, day, kind, channel, root_cause_key, department_key = key
-    rows = TicketFact.objects.filter(
-        site_id=site_id,
-        day=day,
-        kind=kind,
-        channel=channel,
-        root_cause_key=root_cause_key,
-        department_key=department_key,
-    )
+    key_columns = dict(zip(KEY_FIELDS, key, strict=True))
+    rows = TicketFact.objects.filter(**key_columns)
     updates = {name: F(name) + value for name, value in deltas.items()}
     if rows.update(**updates):
         return
     try:
         with transaction.atomic():
-            TicketFact.objects.create(
-                site_id=site_id,
-                day=day,
-                kind=kind,
-                channel=channel,
-                root_cause_key=root_cause_key,
-                department_key=department_key,
-                **deltas,
-            )
+            TicketFact.objects.create(**key_columns, **deltas)
     except IntegrityError:
         # Another transaction inserted the key first; add to its row.
         rows.update(**updates)

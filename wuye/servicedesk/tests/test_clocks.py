@@ -31,8 +31,12 @@ def test_clock_states():
     assert deadline(NOW, NOW + minutes(10), warn_percent=50).warn_at == NOW + minutes(5)
 
 
-def test_the_sweep_is_on_the_schedule():
+def test_the_sweep_is_on_the_schedule_of_beat_and_the_embedded_scheduler():
+    from wuye.core.schedule import beat_schedule
+
     assert any(e.task == "wuye.servicedesk.tasks.sweep_task" for e in SCHEDULE)
+    entry = beat_schedule()["servicedesk-sweep"]
+    assert entry == {"task": "wuye.servicedesk.sweep", "schedule": 60.0}
 
 
 def test_r_hlp_02_help_warns_then_breaches_and_escalates(new_ticket, team):
