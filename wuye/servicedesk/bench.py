@@ -77,7 +77,7 @@ class Sql:
     def numbers(self, start: int, stop: int) -> tuple[str, str]:
         """(prefix, source) that make rows i = start … stop-1."""
         if self.pg:
-            return "", f"generate_series({start}, {stop - 1}) AS n(i)"
+            return "", f"generate_series({start}::bigint, {stop - 1}::bigint) AS n(i)"
         return (
             f"WITH RECURSIVE n(i) AS (SELECT {start} UNION ALL SELECT i + 1 FROM n WHERE i < {stop - 1}) ",
             "n",
