@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "wuye.staff",
     "wuye.people",
     "wuye.servicedesk",
+    "wuye.billing",
     "wuye.portal",
     "wuye.workbench",
     "wuye.api",

@@ -56,6 +56,21 @@ def _perms(app: str, actions: list[str], models: list[str]) -> list[tuple[str, s
     return [(app, f"{action}_{model}") for model in models for action in actions]
 
 
+BILLING_SETUP = _perms("billing", ["view", "add", "change"], ["feeitem", "rate"])
+BILLING_POSTING = [
+    ("billing", "view_billline"),
+    ("billing", "add_billline"),
+    ("billing", "view_billrun"),
+]
+BILLING_FINANCE = (
+    BILLING_SETUP
+    + BILLING_POSTING
+    + [
+        ("billing", "run_bills"),
+        ("billing", "cancel_billline"),
+    ]
+)
+
 ROLES: dict[str, dict] = {
     "manager": {
         "label": _("Site manager"),
@@ -70,7 +85,8 @@ ROLES: dict[str, dict] = {
         + PERSONAL_DATA
         + [("people", "view_privacy_log"), ("core", "view_auditentry")]
         + DESK_SUPERVISOR
-        + _perms("servicedesk", ["view", "add", "change"], DESK_SETTINGS),
+        + _perms("servicedesk", ["view", "add", "change"], DESK_SETTINGS)
+        + BILLING_FINANCE,
     },
     "cs_clerk": {
         "label": _("Customer-service clerk"),
@@ -109,12 +125,15 @@ ROLES: dict[str, dict] = {
     "cashier": {
         "label": _("Cashier"),
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
-        + _perms("people", ["view"], ["person", "ownership", "tenancy"]),
+        + _perms("people", ["view"], ["person", "ownership", "tenancy"])
+        + _perms("billing", ["view"], ["feeitem", "rate"])
+        + BILLING_POSTING,
     },
     "finance": {
         "label": _("Finance"),
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
-        + _perms("staff", ["view"], ["employee", "authorityrule"]),
+        + _perms("staff", ["view"], ["employee", "authorityrule"])
+        + BILLING_FINANCE,
     },
     "environment": {
         "label": _("Environment supervisor"),

@@ -1,0 +1,218 @@
+"""Bill runs (R-FEE-01): one action posts a period's lines for every chargeable unit and
+parking space of a site.
+
+Area and fixed charges are posted with one `INSERT … SELECT` per fee item: the rate in force
+for each unit is a CASE over the item's rates (most specific first), and the amount is worked
+out in integer millionths of a yuan — exact on SQLite and PostgreSQL alike — then rounded by
+the item's rule, the same arithmetic as `charges.compute`. Custom formulas are evaluated per
+unit in Python and bulk-inserted. A line is keyed by (fee item, object, period), so a second
+run of a period posts nothing and says so; the whole run is one transaction, so a run killed
+half-way leaves nothing of itself. A run is reversed as a whole (its lines cancelled, marked
+reversed) while no payment touches it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuye.core.audit import record_action, record_create
+from wuye.core.errors import invalid
+from wuye.core.permissions import ensure_can
+from wuye.estate.models import ParkingSpace, Unit
+
+from .charges import compute, rate_for, rates_in_force, specificity
+from .models import BillLine, BillRun, FeeItem
+from .money import MICRO_STEPS, RoundingMode
+from .services import due_date_for
+
+Method = FeeItem.Method
+SQL_METHODS = {Method.FLOOR_AREA, Method.INDOOR_AREA, Method.PER_UNIT, Method.PER_PARKING}
+CYCLE_MONTHS = {FeeItem.Cycle.MONTHLY: 1, FeeItem.Cycle.QUARTERLY: 3, FeeItem.Cycle.YEARLY: 12}
+VACANT_STATES = (Unit.State.VACANT, Unit.State.UNSOLD)
+CHARGED_PARKING = (ParkingSpace.State.SOLD, ParkingSpace.State.RENTED)
+
+
+def period_of(
+    fee_item: FeeItem, month: datetime.date
+) -> tuple[datetime.date, datetime.date] | None:
+    """The period a run for `month` bills for this item, or None when its cycle does not start
+    that month (quarters start in January, April, July and October; years in January)."""
+    months = CYCLE_MONTHS[fee_item.cycle]
+    if (month.month - 1) % months:
+        return None
+    end_month = month.month + months - 1
+    end_year = month.year + (end_month - 1) // 12
+    end_month = (end_month - 1) % 12 + 1
+    return month, datetime.date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+
+
+def _literal(value: Decimal) -> str:
+    return format(Decimal(value), "f")
+
+
+def _rounded(micro_expr: str, fee_item: FeeItem) -> str:
+    """SQL: the amount in yuan of `micro_expr` (integer 1e-8 yuan), rounded by the item's rule."""
+    step = MICRO_STEPS[fee_item.rounding_unit] * 100  # 1e-8 yuan per rounding step
+    if fee_item.rounding_mode == RoundingMode.HALF_UP:
+        count = f"(({micro_expr}) + {step // 2}) / {step}"
+    elif fee_item.rounding_mode == RoundingMode.UP:
+        count = f"(({micro_expr}) + {step - 1}) / {step}"
+    else:
+        count = f"({micro_expr}) / {step}"
+    yuan = Decimal(step) / Decimal(100_000_000)
+    return f"CAST({count} AS NUMERIC) * {_literal(yuan)}" if connection.vendor == "postgresql" else f"({count}) * {_literal(yuan)}"  # fmt: skip
+
+
+def _rate_case(rates, column_building: str, column_use: str, value) -> str:
+    whens = []
+    for rate in sorted(rates, key=specificity, reverse=True):
+        conditions = []
+        if rate.building_id:
+            conditions.append(f"{column_building} = {int(rate.building_id)}")
+        if rate.unit_use:
+            conditions.append(f"{column_use} = '{rate.unit_use}'")
+        whens.append(f"WHEN {' AND '.join(conditions) or '1 = 1'} THEN {value(rate)}")
+    return f"(CASE {' '.join(whens)} END)" if whens else "NULL"
+
+
+def _insert_sql(fee_item: FeeItem, run: BillRun, start, end, due) -> tuple[str, list]:
+    rates = list(rates_in_force(fee_item, start))
+    q = connection.ops.quote_name
+    int_type = "BIGINT" if connection.vendor == "postgresql" else "INTEGER"
+    if fee_item.method == Method.PER_PARKING:
+        table, alias, target = q(ParkingSpace._meta.db_table), "o", "'parking:'"
+        rates = [r for r in rates if not r.building_id and not r.unit_use]
+        states = ", ".join(f"'{s}'" for s in CHARGED_PARKING)
+        where, factor = f"o.state IN ({states})", "100"
+        quantity_c, unit_col, parking_col = "100", "NULL", "o.id"
+        building_col = use_col = "NULL"
+    else:
+        table, alias, target = q(Unit._meta.db_table), "o", "'unit:'"
+        building_col, use_col = "o.building_id", "o.use"
+        vacant = ", ".join(f"'{s}'" for s in VACANT_STATES)
+        if fee_item.vacant == FeeItem.Vacant.NONE:
+            where, factor = f"o.state NOT IN ({vacant})", "100"
+        else:
+            share = 100 if fee_item.vacant == FeeItem.Vacant.FULL else int(fee_item.vacant_percent)
+            where, factor = "1 = 1", f"(CASE WHEN o.state IN ({vacant}) THEN {share} ELSE 100 END)"
+        area = {"floor_area": "o.floor_area", "indoor_area": "COALESCE(o.indoor_area, 0)"}.get(fee_item.method)  # fmt: skip
+        quantity_c = f"CAST(ROUND({area} * 100) AS {int_type})" if area else "100"
+        unit_col, parking_col = "o.id", "NULL"
+    rate_int = _rate_case(rates, building_col, use_col, lambda r: f"CAST({int(r.amount * 10000)} AS {int_type})")  # fmt: skip
+    rate_dec = _rate_case(rates, building_col, use_col, lambda r: _literal(r.amount))
+    micro = f"{quantity_c} * {rate_int} * {factor}"
+    quantity = f"CAST({quantity_c} AS NUMERIC) / 100" if connection.vendor == "postgresql" else f"({quantity_c}) / 100.0"  # fmt: skip
+    line = BillLine._meta
+    columns = [
+        "site_id", "created_at", "updated_at", "fee_item_id", "target", "unit_id",
+        "parking_space_id", "period_start", "period_end", "quantity", "rate", "amount",
+        "due_date", "run_id", "note", "cancel_reason", "reversed",
+    ]  # fmt: skip
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = f"""
+        INSERT INTO {q(line.db_table)} ({", ".join(q(line.get_field(c.removesuffix("_id")).column) for c in columns)})
+        SELECT o.site_id, %s, %s, %s, {target} || o.id, {unit_col}, {parking_col}, %s, %s,
+               {quantity}, {rate_dec}, {_rounded(micro, fee_item)}, %s, %s, '', '', %s
+        FROM {table} {alias}
+        WHERE o.site_id = %s AND {where} AND {rate_int} IS NOT NULL
+          AND NOT EXISTS (
+            SELECT 1 FROM {q(line.db_table)} b
+            WHERE b.fee_item_id = %s AND b.target = {target} || o.id
+              AND b.period_start = %s AND b.reversed = %s)
+    """  # fmt: skip
+    params = [
+        now, now, fee_item.pk, start, end, due, run.pk, False, run.site_id, fee_item.pk, start, False,
+    ]  # fmt: skip
+    return sql, [connection.ops.adapt_datefield_value(p) if isinstance(p, datetime.date) else p for p in params]  # fmt: skip
+
+
+def _post_formula(fee_item: FeeItem, run: BillRun, start, end, due) -> int:
+    taken = set(
+        BillLine.objects.filter(fee_item=fee_item, period_start=start, reversed=False).values_list(
+            "target", flat=True
+        )
+    )
+    units = Unit.objects.of_site(run.site_id)
+    if fee_item.vacant == FeeItem.Vacant.NONE:
+        units = units.exclude(state__in=VACANT_STATES)
+    days = (end - start).days + 1
+    lines = []
+    for unit in units.iterator(chunk_size=2000):
+        target = f"unit:{unit.pk}"
+        rate = rate_for(fee_item, unit, start)
+        if target in taken or rate is None:
+            continue
+        factor = Decimal(1)
+        if unit.state in VACANT_STATES and fee_item.vacant == FeeItem.Vacant.SHARE:
+            factor = Decimal(fee_item.vacant_percent) / 100
+        charge = compute(fee_item, rate, unit=unit, factor=factor, days=days, period_days=days)
+        lines.append(BillLine(
+            site_id=run.site_id, fee_item=fee_item, target=target, unit=unit, period_start=start,
+            period_end=end, quantity=charge.quantity, rate=charge.rate, amount=charge.amount,
+            due_date=due, run=run,
+        ))  # fmt: skip
+    BillLine.objects.bulk_create(lines, batch_size=2000)
+    return len(lines)
+
+
+def run_bills(*, site, actor, month: datetime.date,
+              progress: Callable[[int, int, str], None] | None = None) -> BillRun:  # fmt: skip
+    """Post the period's lines of every active cyclic fee item of `site` whose cycle starts in
+    `month`. Returns the run with how many lines it posted (0: the period is already billed)."""
+    ensure_can(actor, "billing.run_bills", site)
+    month = month.replace(day=1)
+    items = [
+        (item, period)
+        for item in FeeItem.objects.of_site(site).filter(is_active=True, is_cyclic=True).order_by("code")
+        if item.method in SQL_METHODS | {Method.FORMULA} and (period := period_of(item, month))
+    ]  # fmt: skip
+    with transaction.atomic():
+        run = BillRun.objects.create(site=site, period=month, started_by=actor)
+        posted = 0
+        for done, (item, (start, end)) in enumerate(items, 1):
+            due = due_date_for(item, start, end)
+            if item.method == Method.FORMULA:
+                posted += _post_formula(item, run, start, end, due)
+            else:
+                sql, params = _insert_sql(item, run, start, end, due)
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    posted += max(cursor.rowcount, 0)
+            if progress:
+                progress(done, len(items), item.name)
+        totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
+        run.lines, run.total = posted, totals["total"] or Decimal("0.00")
+        run.state, run.finished_at = BillRun.State.DONE, timezone.now()
+        run.save()
+        record_create(actor, run)
+    return run
+
+
+def reverse_run(*, run: BillRun, actor, reason: str) -> BillRun:
+    """Cancel a whole run's lines at once (the period may then be billed again). When payments
+    arrive (the cashier's part of billing), a run they touch will be refused here."""
+    ensure_can(actor, "billing.run_bills", run.site_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Say why the run is reversed."), "required")
+    with transaction.atomic():
+        run = BillRun.objects.select_for_update().get(pk=run.pk)
+        if run.state != BillRun.State.DONE:
+            raise invalid(None, _("Only a finished run can be reversed."), "wrong_state")
+        now = timezone.now()
+        BillLine.objects.filter(run=run, cancelled_at__isnull=True).update(
+            cancelled_at=now, cancelled_by=actor, cancel_reason=reason[:200], reversed=True
+        )
+        BillLine.objects.filter(run=run).update(reversed=True)
+        run.state, run.reversed_at, run.reverse_reason = BillRun.State.REVERSED, now, reason[:200]
+        run.save()
+        record_action(actor, run, _("reversed"), {"reason": [None, reason]})
+    return run

@@ -1,0 +1,241 @@
+"""Billing (R-FEE-01, R-FEE-02): fee items and their effective-dated rates, bill runs and the
+bill lines they post. Nothing posted is edited or deleted: a wrong line is cancelled with a
+reason, and the line stays."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from wuye.core.models import SiteScopedModel
+from wuye.estate.models import Building, ParkingSpace, Unit
+
+from .money import RoundingMode, RoundingUnit
+
+
+class FeeItem(SiteScopedModel):
+    """收费项目: what a site charges for, how often and how the amount is worked out."""
+
+    class Kind(models.TextChoices):
+        MANAGEMENT = "management", _("management fee")
+        WATER = "water", _("water")
+        ELECTRICITY = "electricity", _("electricity")
+        GAS = "gas", _("gas")
+        HEATING = "heating", _("heating")
+        PARKING = "parking", _("parking")
+        RENT = "rent", _("rent")
+        MAINTENANCE_FUND = "maintenance_fund", _("maintenance fund")
+        SERVICE = "service", _("paid service")
+        DEPOSIT = "deposit", _("deposit")
+        OTHER = "other", _("other")
+
+    class Cycle(models.TextChoices):
+        MONTHLY = "monthly", _("monthly")
+        QUARTERLY = "quarterly", _("quarterly")
+        YEARLY = "yearly", _("yearly")
+
+    class Method(models.TextChoices):
+        FLOOR_AREA = "floor_area", _("floor area × rate")
+        INDOOR_AREA = "indoor_area", _("indoor area × rate")
+        PER_UNIT = "per_unit", _("fixed per unit")
+        PER_PARKING = "per_parking", _("fixed per parking space")
+        METER = "meter", _("meter usage × rate")
+        RENT = "rent", _("rent with a yearly escalation")
+        FORMULA = "formula", _("custom formula")
+
+    class Vacant(models.TextChoices):
+        FULL = "full", _("charged in full")
+        SHARE = "share", _("charged a share")
+        NONE = "none", _("not charged")
+
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    is_cyclic = models.BooleanField(_("charged every cycle"), default=True)
+    is_prepaid = models.BooleanField(_("paid in advance"), default=False)
+    cycle = models.CharField(
+        _("cycle"), max_length=10, choices=Cycle.choices, default=Cycle.MONTHLY
+    )
+    due_day = models.PositiveSmallIntegerField(_("due day of the month"), default=15)
+    method = models.CharField(_("amount"), max_length=20, choices=Method.choices)
+    formula = models.CharField(_("formula"), max_length=300, blank=True)
+    rounding_unit = models.CharField(
+        _("round"), max_length=10, choices=RoundingUnit.choices, default=RoundingUnit.FEN
+    )
+    rounding_mode = models.CharField(
+        _("rounding"), max_length=10, choices=RoundingMode.choices, default=RoundingMode.HALF_UP
+    )
+    vacant = models.CharField(
+        _("vacant units"), max_length=10, choices=Vacant.choices, default=Vacant.FULL
+    )
+    vacant_percent = models.PositiveSmallIntegerField(_("vacant share (%)"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("fee item")
+        verbose_name_plural = _("fee items")
+        ordering = ["code"]
+        permissions = [
+            ("run_bills", _("Can run and reverse bill runs")),
+            ("cancel_billline", _("Can cancel bill lines (within the authority matrix)")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="fee_item_unique_code"),
+            models.CheckConstraint(
+                condition=Q(due_day__gte=1, due_day__lte=28), name="fee_item_due_day_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(vacant_percent__lte=100), name="fee_item_vacant_percent_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="formula") | ~Q(formula=""), name="fee_item_formula_given"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rate(SiteScopedModel):
+    """收费标准: a fee item's rate from a date (to a date), for a unit use and a building or for
+    all. Two rates of one scope never overlap."""
+
+    fee_item = models.ForeignKey(FeeItem, on_delete=models.PROTECT, related_name="rates")
+    unit_use = models.CharField(
+        _("unit use"), max_length=20, choices=Unit.Use.choices, blank=True,
+        help_text=_("Empty: every use."),
+    )  # fmt: skip
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("building"), help_text=_("Empty: every building."),
+    )  # fmt: skip
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(
+        _("to"), null=True, blank=True, help_text=_("Empty: until changed.")
+    )
+    amount = models.DecimalField(_("rate (yuan)"), max_digits=12, decimal_places=4)
+    # Metered fees: [{"upto": "20", "rate": "3.50"}, {"upto": null, "rate": "4.20"}]
+    tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    multiplier = models.DecimalField(
+        _("meter multiplier"), max_digits=10, decimal_places=4, default=1
+    )
+    loss_percent = models.DecimalField(
+        _("loss allowance (%)"), max_digits=6, decimal_places=2, default=0
+    )
+    escalation_percent = models.DecimalField(
+        _("yearly escalation (%)"), max_digits=6, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("rate")
+        verbose_name_plural = _("rates")
+        ordering = ["fee_item", "unit_use", "building", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="rate_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["fee_item", "valid_from"], name="rate_item_from_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.fee_item} {self.amount} {self.valid_from}"
+
+
+class BillRun(SiteScopedModel):
+    """One action that posts a period's bill lines for a site; reversible as a whole while no
+    payment touches it."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        REVERSED = "reversed", _("reversed")
+
+    period = models.DateField(_("period"), help_text=_("The first day of the month billed."))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.RUNNING
+    )
+    lines = models.PositiveIntegerField(_("lines posted"), default=0)
+    total = models.DecimalField(_("total (yuan)"), max_digits=14, decimal_places=2, default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reverse_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("bill run")
+        verbose_name_plural = _("bill runs")
+        ordering = ["-period", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.period:%Y-%m}"
+
+
+class BillLine(SiteScopedModel):
+    """账单 / 应收: one charge of one fee item on one unit, parking space or lease for one
+    period. `target` ("unit:12", "parking:7", "lease:3", or a one-off's own key) makes a second
+    run of the same period post nothing."""
+
+    fee_item = models.ForeignKey(FeeItem, on_delete=models.PROTECT, related_name="lines")
+    target = models.CharField(max_length=40)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("unit"),
+    )  # fmt: skip
+    parking_space = models.ForeignKey(
+        ParkingSpace, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("parking space"),
+    )  # fmt: skip
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4, default=0)
+    rate = models.DecimalField(_("rate"), max_digits=12, decimal_places=4, default=0)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    due_date = models.DateField(_("due"))
+    run = models.ForeignKey(
+        BillRun, on_delete=models.PROTECT, null=True, blank=True, related_name="bill_lines"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Cancelled with its whole run: the period may be billed again. A line cancelled on its own
+    # stays in the way, so a later run does not post the wrong charge again.
+    reversed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("bill line")
+        verbose_name_plural = _("bill lines")
+        ordering = ["period_start", "fee_item", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fee_item", "target", "period_start"],
+                condition=Q(reversed=False),
+                name="bill_line_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed=False) | Q(cancelled_at__isnull=False),
+                name="bill_line_reversed_is_cancelled",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="bill_line_not_negative"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="bill_line_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""),
+                name="bill_line_cancel_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "period_start"], name="bill_line_unit_idx"),
+            models.Index(fields=["site", "period_start"], name="bill_line_site_period_idx"),
+            models.Index(fields=["run"], name="bill_line_run_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_item} {self.target} {self.period_start:%Y-%m}"
