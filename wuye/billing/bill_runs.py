@@ -29,7 +29,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 
 from .charges import compute, rate_for, rates_in_force, specificity
-from .models import BillLine, BillRun, FeeItem
+from .models import Allocation, BillLine, BillRun, FeeItem
 from .money import MICRO_STEPS, RoundingMode
 from .services import due_date_for
 
@@ -197,8 +197,8 @@ def run_bills(*, site, actor, month: datetime.date,
 
 
 def reverse_run(*, run: BillRun, actor, reason: str) -> BillRun:
-    """Cancel a whole run's lines at once (the period may then be billed again). When payments
-    arrive (the cashier's part of billing), a run they touch will be refused here."""
+    """Cancel a whole run's lines at once (the period may then be billed again), while no
+    payment touches any of them."""
     ensure_can(actor, "billing.run_bills", run.site_id)
     reason = (reason or "").strip()
     if not reason:
@@ -207,6 +207,8 @@ def reverse_run(*, run: BillRun, actor, reason: str) -> BillRun:
         run = BillRun.objects.select_for_update().get(pk=run.pk)
         if run.state != BillRun.State.DONE:
             raise invalid(None, _("Only a finished run can be reversed."), "wrong_state")
+        if Allocation.objects.filter(bill_line__run=run, undone=False).exists():
+            raise invalid(None, _("Payments were taken against this run; cancel lines one by one instead."), "paid")  # fmt: skip
         now = timezone.now()
         BillLine.objects.filter(run=run, cancelled_at__isnull=True).update(
             cancelled_at=now, cancelled_by=actor, cancel_reason=reason[:200], reversed=True

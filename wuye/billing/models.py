@@ -239,3 +239,147 @@ class BillLine(SiteScopedModel):
 
     def __str__(self) -> str:
         return f"{self.fee_item} {self.target} {self.period_start:%Y-%m}"
+
+
+class Payment(SiteScopedModel):
+    """收款 / 实收: money a cashier took for a unit, allocated to its open lines; the rest, when
+    taken as credit, goes to the unit's prepaid credit. Voided, never edited."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("cash")
+        TRANSFER = "transfer", _("bank transfer")
+        CARD = "card", _("card")
+        QR = "qr", _("QR code (WeChat / Alipay)")
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    payer = models.CharField(_("paid by"), max_length=100, blank=True)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    tendered = models.DecimalField(
+        _("tendered"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    change = models.DecimalField(_("change"), max_digits=12, decimal_places=2, default=0)
+    reference = models.CharField(_("transaction reference"), max_length=60, blank=True)
+    idempotency_key = models.CharField(max_length=80, blank=True)
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cashier"),
+    )
+    received_at = models.DateTimeField(_("received at"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("void reason"), max_length=200, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_at", "-id"]
+        permissions = [("void_payment", _("Can void payments (within the authority matrix)"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(condition=Q(change__gte=0), name="payment_change_not_negative"),
+            models.CheckConstraint(
+                condition=Q(tendered__isnull=True) | Q(tendered__gte=F("amount")),
+                name="payment_tendered_covers_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payment_idempotency_key_once",
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                name="payment_void_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "received_at"], name="payment_unit_idx"),
+            models.Index(fields=["site", "cashier", "received_at"], name="payment_cashier_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} ¥{self.amount}"
+
+
+class Allocation(models.Model):
+    """How much of a payment (or of the unit's credit) went to one bill line."""
+
+    bill_line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    from_credit = models.BooleanField(default=False)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Undone with its payment's void (the line is open again).
+    undone = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+            models.CheckConstraint(
+                condition=Q(payment__isnull=False) | Q(from_credit=True),
+                name="allocation_has_source",
+            ),
+        ]
+        indexes = [models.Index(fields=["bill_line", "undone"], name="allocation_line_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.bill_line_id} ¥{self.amount}"
+
+
+class CreditEntry(SiteScopedModel):
+    """预存款: the unit's prepaid credit moves — in from an overpayment, out to a bill line,
+    back on a void — general or earmarked for one fee item."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("earmarked for"),
+    )  # fmt: skip
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="credits"
+    )
+    bill_line = models.ForeignKey(
+        BillLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="credit_entry_not_zero")]
+        indexes = [models.Index(fields=["unit", "fee_item"], name="credit_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.amount}"
+
+
+class Receipt(SiteScopedModel):
+    """收据: one per payment, numbered without gaps per site and year."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("receipt number"), max_length=40)
+    issued_at = models.DateTimeField(_("issued at"))
+    prints = models.PositiveIntegerField(_("times printed"), default=0)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "year", "sequence"], name="receipt_gap_free_sequence"
+            ),
+            models.UniqueConstraint(fields=["site", "number"], name="receipt_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -120,7 +120,7 @@ def set_rate(
     ensure_can(actor, "billing.add_rate", fee_item.site)
     try:
         amount = as_decimal(amount)
-    except (TypeError, ValueError):
+    except ValueError:
         raise invalid("amount", _("Enter the rate in yuan, like 2.80."), "invalid") from None
     if amount < 0:
         raise invalid("amount", _("A rate can't be negative."), "negative")
@@ -220,7 +220,7 @@ def add_charge(
     if amount not in (None, ""):
         try:
             amount = as_decimal(amount).quantize(Decimal("0.01"))
-        except (TypeError, ValueError):
+        except ValueError:
             raise invalid("amount", _("Enter an amount in yuan, like 80.00."), "invalid") from None
         if amount <= 0:
             raise invalid("amount", _("A charge must be more than zero."), "not_positive")
@@ -259,6 +259,8 @@ def cancel_bill_line(*, line: BillLine, actor, reason: str) -> BillLine:
         line = BillLine.objects.select_for_update().get(pk=line.pk)
         if line.cancelled_at is not None:
             raise invalid(None, _("This line is already cancelled."), "cancelled")
+        if line.allocations.filter(undone=False).exists():
+            raise invalid(None, _("This line is paid; void or refund the payment first."), "paid")
         employee = _employee(actor, line.site_id)
         action = AuthorityRule.Action.CANCEL_BILL_LINE
         if employee is not None and not may_approve(employee, action, amount=line.amount):

@@ -58,6 +58,9 @@ def _perms(app: str, actions: list[str], models: list[str]) -> list[tuple[str, s
 
 BILLING_SETUP = _perms("billing", ["view", "add", "change"], ["feeitem", "rate"])
 BILLING_POSTING = [
+    ("billing", "view_payment"),
+    ("billing", "add_payment"),
+    ("billing", "view_receipt"),
     ("billing", "view_billline"),
     ("billing", "add_billline"),
     ("billing", "view_billrun"),
@@ -68,6 +71,7 @@ BILLING_FINANCE = (
     + [
         ("billing", "run_bills"),
         ("billing", "cancel_billline"),
+        ("billing", "void_payment"),
     ]
 )
 

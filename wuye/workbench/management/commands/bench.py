@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 BENCHMARKS = {
+    "billing": "wuye.billing.bench",
     "customers": "wuye.people.bench",
     "servicedesk": "wuye.servicedesk.bench",
 }
@@ -30,8 +31,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("name", choices=sorted(BENCHMARKS))
         parser.add_argument("--scale", type=float, default=1.0, help="shrink or grow the data")
+        parser.add_argument("--units", type=int, help="billing: the number of units")
 
-    def handle(self, *args, name: str, scale: float, **options):
+    def handle(self, *args, name: str, scale: float, units: int | None = None, **options):
         if scale <= 0:
             raise CommandError("--scale must be positive")
         module = import_module(BENCHMARKS[name])
@@ -47,7 +49,8 @@ class Command(BaseCommand):
             report("creating the benchmark database")
             connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
             try:
-                result = module.bench(scale=scale, report=report)
+                extra = {"units": units} if units else {}
+                result = module.bench(scale=scale, report=report, **extra)
             finally:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
         self.stdout.write(json.dumps(result))

@@ -1,0 +1,263 @@
+"""Payments, receipts and prepaid credit (issue 5 point 4), and voids (point 5).
+
+A payment is allocated to the unit's open lines — oldest first, or the lines the cashier
+chose — inside one transaction that locks those lines, so two cashiers paying the same line at
+once cannot both succeed. What is left over becomes prepaid credit when the cashier takes it
+as credit; otherwise a payment larger than what is open is refused. A client retrying with the
+same idempotency key gets the first payment back. Each payment gets a receipt whose number is
+taken inside the same transaction: gap-free per site and year.
+
+The ledger of a unit always balances (`ledger`):
+    billed − cancelled − paid + refunded − credit used = balance
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuye.core.audit import record_action, record_create
+from wuye.core.errors import invalid
+from wuye.core.numbering import format_document_number, next_document_number
+from wuye.core.permissions import ensure_can
+from wuye.estate.models import Unit
+from wuye.staff.authority import approver_for, may_approve
+from wuye.staff.models import AuthorityRule
+
+from .models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt
+from .money import ZERO, as_decimal
+from .services import _employee
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _sum(qs, field="amount") -> Decimal:
+    return qs.aggregate(total=Coalesce(Sum(field), Value(ZERO), output_field=MONEY))["total"]
+
+
+def with_outstanding(lines):
+    """Lines annotated with what is paid and what is still open (`outstanding`)."""
+    paid = (
+        Allocation.objects.filter(bill_line=OuterRef("pk"), undone=False)
+        .values("bill_line")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return lines.annotate(
+        paid=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY)
+    )
+
+
+def open_lines(unit: Unit):
+    """The unit's lines not cancelled and not fully paid, oldest first."""
+    lines = with_outstanding(BillLine.objects.filter(unit=unit, cancelled_at__isnull=True))
+    return [
+        line for line in lines.order_by("due_date", "period_start", "id") if line.amount > line.paid
+    ]
+
+
+def credit_balance(unit: Unit, fee_item: FeeItem | None = None) -> Decimal:
+    """Credit the unit holds: general (`fee_item` None) or earmarked for one fee item."""
+    return _sum(CreditEntry.objects.filter(unit=unit, fee_item=fee_item))
+
+
+@dataclass(frozen=True)
+class Ledger:
+    billed: Decimal
+    cancelled: Decimal
+    paid: Decimal
+    refunded: Decimal
+    credit_in: Decimal
+    credit_used: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        """What the unit owes (negative: what it holds in credit)."""
+        return self.billed - self.cancelled - self.paid + self.refunded - self.credit_used
+
+
+def ledger(unit: Unit) -> Ledger:
+    lines = BillLine.objects.filter(unit=unit)
+    allocations = Allocation.objects.filter(bill_line__unit=unit, undone=False)
+    credits = CreditEntry.objects.filter(unit=unit)
+    return Ledger(
+        billed=_sum(lines),
+        cancelled=_sum(lines.filter(cancelled_at__isnull=False)),
+        paid=_sum(allocations.filter(from_credit=False)),
+        refunded=ZERO,
+        credit_in=_sum(credits.filter(amount__gt=0)),
+        credit_used=_sum(allocations.filter(from_credit=True)),
+    )
+
+
+def _lock_lines(unit: Unit, chosen: Iterable[int] | None):
+    lines = BillLine.objects.select_for_update().filter(unit=unit, cancelled_at__isnull=True)
+    if chosen is not None:
+        chosen = list(chosen)
+        lines = lines.filter(pk__in=chosen)
+        if lines.count() != len(set(chosen)):
+            raise invalid("lines", _("Choose open lines of this unit."), "not_found")
+    list(lines.order_by("pk"))  # take the row locks in one order, before reading what is paid
+    return [
+        line
+        for line in with_outstanding(lines).order_by("due_date", "period_start", "id")
+        if line.amount > line.paid
+    ]
+
+
+def take_payment(
+    *, site, actor, unit: Unit, method: str, amount, lines: Iterable[int] | None = None,
+    tendered=None, take_rest_as_credit: bool = False, earmark: FeeItem | None = None,
+    payer: str = "", reference: str = "", idempotency_key: str = "", note: str = "",
+) -> Payment:  # fmt: skip
+    """Take a payment for `unit` against its open lines (oldest first, or `lines`)."""
+    ensure_can(actor, "billing.add_payment", site)
+    if unit.site_id != site.pk:
+        raise invalid("unit", _("No such unit at this site."), "not_found")
+    key = (idempotency_key or "").strip()[:80]
+    if key:
+        earlier = Payment.objects.filter(site=site, idempotency_key=key).first()
+        if earlier is not None:
+            return _same_retry(earlier, unit, amount)
+    try:
+        amount = as_decimal(amount).quantize(Decimal("0.01"))
+    except ValueError:
+        raise invalid("amount", _("Enter the amount in yuan, like 350.00."), "invalid") from None
+    if amount <= 0:
+        raise invalid("amount", _("A payment must be more than zero."), "not_positive")
+    if method not in Payment.Method.values:
+        raise invalid("method", _("Choose how the money was paid."), "invalid_choice")
+    change = ZERO
+    if method == Payment.Method.CASH and tendered not in (None, ""):
+        tendered = as_decimal(tendered).quantize(Decimal("0.01"))
+        if tendered < amount:
+            raise invalid("tendered", _("The cash handed over is less than the amount."), "short")
+        change = tendered - amount
+    else:
+        tendered = None
+    if earmark is not None and (earmark.site_id != site.pk or not take_rest_as_credit):
+        raise invalid("earmark", _("Earmark credit of this site's fee items, taken as credit."), "invalid")  # fmt: skip
+    try:
+        with transaction.atomic():
+            open_ = _lock_lines(unit, lines)
+            if key:  # a retry that waited for the lines' locks finds the payment made meanwhile
+                earlier = Payment.objects.filter(site=site, idempotency_key=key).first()
+                if earlier is not None:
+                    return _same_retry(earlier, unit, amount)
+            outstanding = sum((line.amount - line.paid for line in open_), ZERO)
+            if amount > outstanding and not take_rest_as_credit:
+                raise invalid(
+                    "amount",
+                    _(
+                        "¥%(amount)s is more than the ¥%(open)s open; take the rest as credit or lower the amount."
+                    )
+                    % {"amount": amount, "open": outstanding},
+                    "more_than_open",
+                )
+            payment = Payment.objects.create(
+                site=site, unit=unit, payer=payer.strip()[:100], method=method, amount=amount,
+                tendered=tendered, change=change, reference=reference.strip()[:60],
+                idempotency_key=key, cashier=actor, received_at=timezone.now(), note=note.strip()[:200],
+            )  # fmt: skip
+            left = amount
+            for line in open_:
+                if left <= 0:
+                    break
+                part = min(left, line.amount - line.paid)
+                Allocation.objects.create(bill_line=line, payment=payment, amount=part)
+                left -= part
+            if left > 0:
+                CreditEntry.objects.create(site=site, unit=unit, fee_item=earmark, amount=left,
+                                           payment=payment, note=_("overpayment"))  # fmt: skip
+            _issue_receipt(payment)
+            record_create(actor, payment)
+    except IntegrityError:
+        if key:  # the same key, taken by a concurrent retry a moment ago
+            return _same_retry(Payment.objects.get(site=site, idempotency_key=key), unit, amount)
+        raise
+    return payment
+
+
+def _same_retry(earlier: Payment, unit: Unit, amount) -> Payment:
+    if earlier.unit_id != unit.pk or earlier.amount != as_decimal(amount).quantize(Decimal("0.01")):
+        raise invalid("idempotency_key", _("This key was used for another payment."), "key_reused")
+    return earlier
+
+
+def _issue_receipt(payment: Payment) -> Receipt:
+    year = timezone.localtime(payment.received_at, ZoneInfo(payment.site.time_zone)).year
+    sequence = next_document_number(site=payment.site, kind="receipt", year=year)
+    return Receipt.objects.create(
+        site_id=payment.site_id, payment=payment, year=year, sequence=sequence,
+        number=format_document_number("RC-", payment.site, year, sequence),
+        issued_at=payment.received_at,
+    )  # fmt: skip
+
+
+def apply_credit(*, unit: Unit, actor=None) -> Decimal:
+    """Draw the unit's credit onto its open lines, oldest first — earmarked credit onto its
+    fee item's lines, general credit onto any. Returns what was used."""
+    used = ZERO
+    with transaction.atomic():
+        for line in _lock_lines(unit, None):
+            left = line.amount - line.paid
+            for earmark in (line.fee_item, None):
+                if left <= 0:
+                    break
+                available = credit_balance(unit, earmark)
+                part = min(available, left)
+                if part <= 0:
+                    continue
+                Allocation.objects.create(bill_line=line, from_credit=True, amount=part)
+                CreditEntry.objects.create(site_id=unit.site_id, unit=unit, fee_item=earmark,
+                                           amount=-part, bill_line=line, note=_("used"))  # fmt: skip
+                left -= part
+                used += part
+    return used
+
+
+def void_payment(*, payment: Payment, actor, reason: str) -> Payment:
+    """Void a payment: its allocations are undone (the lines are open again) and its credit
+    taken back — refused when that credit was already used."""
+    ensure_can(actor, "billing.void_payment", payment.site_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Say why the payment is voided."), "required")
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.voided_at is not None:
+            raise invalid(None, _("This payment is already voided."), "voided")
+        employee = _employee(actor, payment.site_id)
+        action = AuthorityRule.Action.VOID_PAYMENT
+        if employee is not None and not may_approve(employee, action, amount=payment.amount):
+            who = approver_for(employee, action, amount=payment.amount, include_self=False)
+            raise PermissionDenied(
+                _("Voiding ¥%(amount)s is beyond your authority; %(who)s may approve it.")
+                % {"amount": payment.amount, "who": who.name if who else _("the company")}
+            )
+        credit = _sum(payment.credits.all())
+        if credit > 0:
+            earmark = payment.credits.values_list("fee_item", flat=True).first()
+            if credit_balance(payment.unit, FeeItem.objects.filter(pk=earmark).first()) < credit:
+                raise invalid(None, _("Credit from this payment was already used; cancel or refund that first."), "credit_used")  # fmt: skip
+            CreditEntry.objects.create(site_id=payment.site_id, unit_id=payment.unit_id,
+                                       fee_item_id=earmark, amount=-credit, payment=payment,
+                                       note=_("voided"))  # fmt: skip
+        payment.allocations.update(undone=True)
+        payment.voided_at, payment.voided_by, payment.void_reason = (
+            timezone.now(),
+            actor,
+            reason[:200],
+        )
+        payment.save()
+        record_action(actor, payment, _("voided"), {"reason": [None, reason]})
+    return payment
