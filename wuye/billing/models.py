@@ -383,3 +383,25 @@ class Receipt(SiteScopedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ReceiptLayout(models.Model):
+    """How a site's receipts look: its company name and seal text, which columns, the footer."""
+
+    COLUMNS = ["item", "period", "unit", "amount"]
+
+    site = models.OneToOneField(
+        "core.Site", on_delete=models.CASCADE, related_name="receipt_layout"
+    )
+    title = models.CharField(_("title"), max_length=30, default="收款收据")
+    company_name = models.CharField(_("company name"), max_length=100, blank=True)
+    seal_text = models.CharField(_("seal text"), max_length=40, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    footer = models.CharField(_("footer"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt layout")
+        verbose_name_plural = _("receipt layouts")
+
+    def __str__(self) -> str:
+        return str(self.site_id)
