@@ -16,6 +16,7 @@ urlpatterns = [
     path("estate/", include("wuye.estate.urls")),
     path("people/", include("wuye.people.urls")),
     path("desk/", include("wuye.servicedesk.urls")),
+    path("billing/", include("wuye.billing.urls")),
     path("portal/", include("wuye.portal.urls")),
     path("staff/", include("wuye.staff.urls")),
     path("", include("wuye.workbench.urls")),

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# Billing's finance team and estate, for the cashier's browser test.
+from wuye.billing.tests.conftest import estate, fee_item, finance  # noqa: F401
+
 # The service desk's people and categories, for the desk's browser test.
 from wuye.servicedesk.tests.conftest import (  # noqa: F401
     categories,

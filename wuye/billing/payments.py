@@ -34,7 +34,7 @@ from wuye.staff.authority import approver_for, may_approve
 from wuye.staff.models import AuthorityRule
 
 from .models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt
-from .money import ZERO, as_decimal
+from .money import CENT, ZERO, as_decimal
 from .services import _employee
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -60,9 +60,19 @@ def with_outstanding(lines):
 def open_lines(unit: Unit):
     """The unit's lines not cancelled and not fully paid, oldest first."""
     lines = with_outstanding(BillLine.objects.filter(unit=unit, cancelled_at__isnull=True))
-    return [
-        line for line in lines.order_by("due_date", "period_start", "id") if line.amount > line.paid
-    ]
+    return _still_open(lines.select_related("fee_item").order_by("due_date", "period_start", "id"))
+
+
+def _still_open(lines) -> list[BillLine]:
+    """The lines with something left to pay, each with `paid` and `outstanding` to the fen
+    (SQLite hands sums back with float digits)."""
+    found = []
+    for line in lines:
+        line.paid = line.paid.quantize(CENT)
+        line.outstanding = line.amount - line.paid
+        if line.outstanding > 0:
+            found.append(line)
+    return found
 
 
 def credit_balance(unit: Unit, fee_item: FeeItem | None = None) -> Decimal:
@@ -107,11 +117,7 @@ def _lock_lines(unit: Unit, chosen: Iterable[int] | None):
         if lines.count() != len(set(chosen)):
             raise invalid("lines", _("Choose open lines of this unit."), "not_found")
     list(lines.order_by("pk"))  # take the row locks in one order, before reading what is paid
-    return [
-        line
-        for line in with_outstanding(lines).order_by("due_date", "period_start", "id")
-        if line.amount > line.paid
-    ]
+    return _still_open(with_outstanding(lines).order_by("due_date", "period_start", "id"))
 
 
 def take_payment(
@@ -153,7 +159,7 @@ def take_payment(
                 earlier = Payment.objects.filter(site=site, idempotency_key=key).first()
                 if earlier is not None:
                     return _same_retry(earlier, unit, amount)
-            outstanding = sum((line.amount - line.paid for line in open_), ZERO)
+            outstanding = sum((line.outstanding for line in open_), ZERO)
             if amount > outstanding and not take_rest_as_credit:
                 raise invalid(
                     "amount",
@@ -172,7 +178,7 @@ def take_payment(
             for line in open_:
                 if left <= 0:
                     break
-                part = min(left, line.amount - line.paid)
+                part = min(left, line.outstanding)
                 Allocation.objects.create(bill_line=line, payment=payment, amount=part)
                 left -= part
             if left > 0:
@@ -209,7 +215,7 @@ def apply_credit(*, unit: Unit, actor=None) -> Decimal:
     used = ZERO
     with transaction.atomic():
         for line in _lock_lines(unit, None):
-            left = line.amount - line.paid
+            left = line.outstanding
             for earmark in (line.fee_item, None):
                 if left <= 0:
                     break

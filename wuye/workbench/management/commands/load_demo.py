@@ -17,6 +17,7 @@ from wuye.people.models import Ownership, Person
 from wuye.staff import services as staff
 from wuye.staff.models import Employee, Post
 from wuye.workbench import demo_data as demo
+from wuye.workbench.demo_billing import load_billing
 from wuye.workbench.demo_desk import load_desk
 
 ADMIN_LOGIN = "admin"
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         staff.grant_site_access(actor=admin, user=manager, site=second_site)
         self._residents(admin, main_site)
         self.created += load_desk(admin, main_site)
+        self.created += load_billing(admin, main_site)
         self._report(main_site)
 
     # -----------------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+"""Reads the cashier's pages, the API and exports share: finding a unit, and a unit's
+statement with its running balance."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from wuye.estate.models import Unit
+from wuye.people.queries import search_people, with_current_units
+
+from .models import Allocation, BillLine, CreditEntry, Payment
+from .money import ZERO
+
+FIND_LIMIT = 20
+
+
+def find_units(site, text: str) -> list[tuple[Unit, list[str]]]:
+    """Units by code, or by the name, pinyin, initials or phone digits of the people there now,
+    each with those people's names."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    found: dict[int, tuple[Unit, list[str]]] = {}
+    for unit in (
+        Unit.objects.of_site(site).filter(code__icontains=text).order_by("code")[:FIND_LIMIT]
+    ):
+        found[unit.pk] = (unit, [])
+    for person in with_current_units(search_people(site, text))[:FIND_LIMIT]:
+        for name in ("current_ownerships", "current_tenancies", "current_households"):
+            for entry in getattr(person, name, []):
+                found.setdefault(entry.unit.pk, (entry.unit, []))[1].append(person.name)
+    return sorted(found.values(), key=lambda pair: pair[0].code)[:FIND_LIMIT]
+
+
+@dataclass
+class Entry:
+    at: datetime.datetime
+    what: str
+    reference: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    balance: Decimal = ZERO
+
+
+def statement(unit: Unit) -> list[Entry]:
+    """Every bill line, payment, credit use, cancellation and void of the unit in order, with
+    the running balance of what is owed (it ends at `payments.ledger(unit).balance`)."""
+    entries: list[Entry] = []
+    for line in (
+        BillLine.objects.filter(unit=unit).select_related("fee_item").order_by("created_at", "id")
+    ):
+        label = f"{line.fee_item.name} {line.period_start:%Y-%m}"
+        entries.append(Entry(line.created_at, _("billed") + f" · {label}", "", debit=line.amount))
+        if line.cancelled_at:
+            entries.append(Entry(line.cancelled_at, _("cancelled") + f" · {label} · {line.cancel_reason}", "", credit=line.amount))  # fmt: skip
+    for payment in (
+        Payment.objects.filter(unit=unit).select_related("receipt").order_by("received_at", "id")
+    ):
+        allocated = sum((a.amount for a in payment.allocations.all()), ZERO)
+        to_credit = sum((c.amount for c in payment.credits.all() if c.amount > 0), ZERO)
+        what = _("paid") + f" · {payment.get_method_display()}"
+        if to_credit:
+            what += " · " + _("¥%(amount)s to credit") % {"amount": to_credit}
+        number = payment.receipt.number if hasattr(payment, "receipt") else ""
+        entries.append(Entry(payment.received_at, what, number, credit=allocated))
+        if payment.voided_at:
+            entries.append(
+                Entry(
+                    payment.voided_at,
+                    _("voided") + f" · {payment.void_reason}",
+                    number,
+                    debit=allocated,
+                )
+            )
+    for allocation in Allocation.objects.filter(
+        bill_line__unit=unit, from_credit=True
+    ).select_related("bill_line__fee_item"):
+        entries.append(Entry(allocation.created_at, _("paid from credit") + f" · {allocation.bill_line.fee_item.name}", "", credit=allocation.amount))  # fmt: skip
+    entries.sort(key=lambda e: e.at)
+    balance = ZERO
+    for entry in entries:
+        balance += entry.debit - entry.credit
+        entry.balance = balance
+    return entries
+
+
+def credit_held(unit: Unit) -> Decimal:
+    return sum(CreditEntry.objects.filter(unit=unit).values_list("amount", flat=True), ZERO)

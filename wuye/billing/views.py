@@ -1,0 +1,110 @@
+"""The cashier's pages: find a unit (code, name, pinyin, phone digits), its account — open
+lines, credit, the statement with its running balance — take a payment, print the receipt."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from wuye.core.pages import site_page, submit_form
+from wuye.core.permissions import ensure_can
+from wuye.core.scoping import access_object
+from wuye.core.spreadsheets import build_workbook, xlsx_response
+from wuye.estate.models import Unit
+
+from . import payments, queries, receipts
+from .forms import PaymentForm
+from .models import Payment, Receipt
+
+
+@site_page
+def cashier(request):
+    ensure_can(request.user, "billing.view_billline", request.site)
+    q = request.GET.get("q", "").strip()[:60]
+    results = queries.find_units(request.site, q)
+    template = "billing/_found.html" if request.htmx else "billing/cashier.html"
+    return render(request, template, {"q": q, "results": results})
+
+
+def _unit(request, pk) -> Unit:
+    ensure_can(request.user, "billing.view_billline", request.site)
+    return access_object(
+        Unit.objects.select_related("building"), request.user, pk, site=request.site
+    )
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def unit_account(request, pk):
+    unit = _unit(request, pk)
+    open_ = payments.open_lines(unit)
+    form = PaymentForm(
+        request.POST or None, open_lines=open_, site=request.site,
+        initial={"idempotency_key": uuid.uuid4().hex, "amount": sum((line.outstanding for line in open_), 0) or None},
+    )  # fmt: skip
+    if request.method == "POST":
+        payment = submit_form(form, lambda d: payments.take_payment(
+            site=request.site, actor=request.user, unit=unit, method=d["method"], amount=d["amount"],
+            lines=d["lines"] or None, tendered=d["tendered"], take_rest_as_credit=d["take_rest_as_credit"],
+            earmark=d["earmark"], payer=d["payer"], reference=d["reference"],
+            idempotency_key=d["idempotency_key"],
+        ))  # fmt: skip
+        if payment is not None:
+            messages.success(request, _("Received ¥%(amount)s; receipt %(number)s.") % {
+                "amount": payment.amount, "number": payment.receipt.number})  # fmt: skip
+            return redirect("billing:unit_account", unit.pk)
+    context = {
+        "unit": unit,
+        "open_lines": open_,
+        "open_total": sum((line.outstanding for line in open_), 0),
+        "credit": queries.credit_held(unit),
+        "form": form,
+        "entries": queries.statement(unit),
+        "payments": Payment.objects.filter(unit=unit)
+        .select_related("receipt", "cashier")
+        .order_by("-received_at")[:20],  # fmt: skip
+        "ledger": payments.ledger(unit),
+    }
+    return render(request, "billing/unit_account.html", context, status=400 if form.is_bound and form.errors else 200)  # fmt: skip
+
+
+@site_page
+def statement_xlsx(request, pk):
+    unit = _unit(request, pk)
+    rows = [
+        [
+            e.at.strftime("%Y-%m-%d %H:%M"),
+            e.what,
+            e.reference,
+            e.debit or "",
+            e.credit or "",
+            e.balance,
+        ]
+        for e in queries.statement(unit)
+    ]
+    headers = [
+        _("When"),
+        _("What"),
+        _("Reference"),
+        _("Billed"),
+        _("Paid or cancelled"),
+        _("Balance"),
+    ]
+    return xlsx_response(_("statement-%(unit)s.xlsx") % {"unit": unit.code}, build_workbook(unit.code, headers, rows))  # fmt: skip
+
+
+@site_page
+def receipt_pdf(request, pk):
+    ensure_can(request.user, "billing.view_receipt", request.site)
+    receipt = access_object(Receipt, request.user, pk, site=request.site)
+    content = receipts.print_receipt(
+        receipt=receipt, actor=request.user, paper=request.GET.get("paper", "a5")
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
+    return response
