@@ -41,7 +41,9 @@ MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def _sum(qs, field="amount") -> Decimal:
-    return qs.aggregate(total=Coalesce(Sum(field), Value(ZERO), output_field=MONEY))["total"]
+    """A sum of money to the fen (SQLite hands sums back with float digits)."""
+    total = qs.aggregate(total=Coalesce(Sum(field), Value(ZERO), output_field=MONEY))["total"]
+    return Decimal(total).quantize(CENT)
 
 
 def with_outstanding(lines):

@@ -89,4 +89,6 @@ def statement(unit: Unit) -> list[Entry]:
 
 
 def credit_held(unit: Unit) -> Decimal:
-    return sum(CreditEntry.objects.filter(unit=unit).values_list("amount", flat=True), ZERO)
+    return sum(
+        CreditEntry.objects.filter(unit=unit).values_list("amount", flat=True), ZERO
+    ).quantize(ZERO)
