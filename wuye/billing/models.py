@@ -405,3 +405,36 @@ class ReceiptLayout(models.Model):
 
     def __str__(self) -> str:
         return str(self.site_id)
+
+
+class CashierClose(SiteScopedModel):
+    """日结: a cashier's day, closed — what they took by method, matched to their receipts."""
+
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cashier"),
+    )
+    day = models.DateField(_("day"))
+    totals = models.JSONField(_("by method"), default=dict)
+    total = models.DecimalField(_("total (yuan)"), max_digits=14, decimal_places=2)
+    receipts = models.PositiveIntegerField(_("receipts issued"))
+    voided = models.PositiveIntegerField(_("voided"), default=0)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"))
+
+    class Meta:
+        verbose_name = _("cashier's daily close")
+        verbose_name_plural = _("cashiers' daily closes")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "cashier", "day"], name="cashier_close_once_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cashier_id} {self.day}"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_account, name="unit_account"),
     path("units/<int:pk>/statement.xlsx", views.statement_xlsx, name="statement_xlsx"),
     path("receipts/<int:pk>.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("close/", views.daily_close, name="daily_close"),
 ]

@@ -3,11 +3,15 @@ lines, credit, the statement with its running balance — take a payment, print 
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +22,7 @@ from wuye.core.spreadsheets import build_workbook, xlsx_response
 from wuye.estate.models import Unit
 
 from . import payments, queries, receipts
+from .daily_close import cashier_days, close_day
 from .forms import PaymentForm
 from .models import Payment, Receipt
 
@@ -108,3 +113,31 @@ def receipt_pdf(request, pk):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
     return response
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def daily_close(request):
+    """日结: each cashier's takings of a day by method, matched to their receipts."""
+    ensure_can(request.user, "billing.view_cashierclose", request.site)
+    today = timezone.localdate()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
+    except ValueError:
+        day = today
+    if request.method == "POST":
+        try:
+            close_day(site=request.site, actor=request.user, cashier_id=int(request.POST.get("cashier", 0)), day=day)  # fmt: skip
+            messages.success(request, _("The day is closed."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect(f"{reverse('billing:daily_close')}?day={day.isoformat()}")
+    context = {
+        "day": day,
+        "previous": day - datetime.timedelta(days=1),
+        "next": day + datetime.timedelta(days=1) if day < today else None,
+        "cashiers": cashier_days(request.site, day),
+        "methods": Payment.Method.choices,
+    }
+    return render(request, "billing/daily_close.html", context)

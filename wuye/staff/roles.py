@@ -58,6 +58,8 @@ def _perms(app: str, actions: list[str], models: list[str]) -> list[tuple[str, s
 
 BILLING_SETUP = _perms("billing", ["view", "add", "change"], ["feeitem", "rate"])
 BILLING_POSTING = [
+    ("billing", "view_cashierclose"),
+    ("billing", "add_cashierclose"),
     ("billing", "view_payment"),
     ("billing", "add_payment"),
     ("billing", "view_receipt"),
