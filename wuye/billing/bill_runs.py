@@ -29,8 +29,9 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 
 from .charges import compute, rate_for, rates_in_force, specificity
-from .models import Allocation, BillLine, BillRun, FeeItem
+from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem
 from .money import MICRO_STEPS, RoundingMode
+from .payments import apply_credit
 from .services import due_date_for
 
 Method = FeeItem.Method
@@ -188,12 +189,28 @@ def run_bills(*, site, actor, month: datetime.date,
                     posted += max(cursor.rowcount, 0)
             if progress:
                 progress(done, len(items), item.name)
+        draw_credit(site)
         totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
         run.lines, run.total = posted, totals["total"] or Decimal("0.00")
         run.state, run.finished_at = BillRun.State.DONE, timezone.now()
         run.save()
         record_create(actor, run)
     return run
+
+
+def draw_credit(site) -> Decimal:
+    """Units holding prepaid credit pay their new lines from it (issue 5 point 4)."""
+    holders = (
+        CreditEntry.objects.filter(site=site)
+        .values("unit")
+        .annotate(held=Sum("amount"))
+        .filter(held__gt=0)
+        .values_list("unit", flat=True)
+    )
+    used = Decimal("0.00")
+    for unit in Unit.objects.filter(pk__in=list(holders)):
+        used += apply_credit(unit=unit)
+    return used
 
 
 def reverse_run(*, run: BillRun, actor, reason: str) -> BillRun:
