@@ -277,3 +277,27 @@ def cancel_bill_line(*, line: BillLine, actor, reason: str) -> BillLine:
         line.save()
         record_action(actor, line, _("cancelled"), {"reason": [None, reason]})
     return line
+
+
+def post_paid_services(*, site, actor, fee_item: FeeItem) -> int:
+    """Post the service desk's completed paid jobs (R-REP-03) as one-off charges on their
+    units, keyed by the ticket number (posting twice posts once), and tell the desk."""
+    from wuye.servicedesk.services import mark_charged, paid_service_charges
+
+    ensure_can(actor, "billing.add_billline", site)
+    if fee_item.site_id != site.pk:
+        raise invalid("fee_item", _("No such fee item at this site."), "not_found")
+    posted = 0
+    for ticket in (
+        paid_service_charges(site).filter(unit__isnull=False).select_related("unit", "price_item")
+    ):
+        with transaction.atomic():
+            completed = timezone.localdate(ticket.completed_at)
+            line = add_charge(
+                site=site, actor=actor, fee_item=fee_item, unit=ticket.unit, period_start=completed,
+                amount=ticket.charge_amount, key=ticket.number,
+                note=f"{ticket.number} {ticket.price_item.name if ticket.price_item else ''}",
+            )  # fmt: skip
+            mark_charged(ticket=ticket, actor=actor, reference=f"BL-{line.pk}")
+            posted += 1
+    return posted

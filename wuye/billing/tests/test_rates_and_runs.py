@@ -242,3 +242,31 @@ def test_methods_billing_cannot_feed_yet_are_refused(fee_item):
     with pytest.raises(ValidationError) as exc:
         fee_item("water", FeeItem.Method.METER, kind=FeeItem.Kind.WATER)
     assert codes(exc.value) == {"not_available"}
+
+
+def test_r_rep_03_paid_service_jobs_become_charges_once(fee_item, finance, estate, site_a):
+    from django.utils import timezone
+
+    from wuye.servicedesk import services as desk
+    from wuye.servicedesk.models import PriceItem, Ticket, WorkOrder
+    from wuye.staff.models import Employee, Post
+
+    unit, sup = estate["units"][0], finance["sup"].user
+    price = PriceItem.objects.create(site=site_a, name="更换水龙头", price=D("80"))
+    tech = Employee.objects.create(
+        site=site_a, number="T9", name="周师傅", post=Post.objects.get(code="technician")
+    )
+    ticket = desk.register_ticket(site=site_a, actor=None, authorised=True, intake=desk.Intake(
+        kind="repair", channel="phone", subject="龙头坏了", unit=unit))  # fmt: skip
+    desk.dispatch_ticket(ticket=ticket, actor=finance["pm"].user, assignee=tech, department=tech.post.department,
+                         visit_at=timezone.now() + datetime.timedelta(hours=1))  # fmt: skip
+    order = WorkOrder.objects.get(ticket=ticket)
+    desk.record_arrival(work_order=order, actor=finance["pm"].user)
+    desk.finish_work_order(work_order=order, actor=finance["pm"].user, work_done="换龙头", result="fixed",
+                           price_item=price, quantity=2)  # fmt: skip
+    item = fee_item("svc", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.SERVICE, is_cyclic=False)
+    assert services.post_paid_services(site=site_a, actor=sup, fee_item=item) == 1
+    assert services.post_paid_services(site=site_a, actor=sup, fee_item=item) == 0
+    line = BillLine.objects.get(fee_item=item)
+    assert line.unit == unit and line.amount == D("160.00") and ticket.number in line.note
+    assert Ticket.objects.get(pk=ticket.pk).charge_reference == f"BL-{line.pk}"
