@@ -1,33 +1,19 @@
 """Billing's fixtures: a finance team at site A, a building with flats, a shop and a vacant
 flat, and parking spaces in every state."""
 
-import datetime
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.contrib.auth.models import Group
 
+from tests.staffing import staff_member
 from wuye.billing import services
 from wuye.billing.models import FeeItem
-from wuye.core.identity import name_pinyin
-from wuye.core.models import SiteMembership
 from wuye.estate.models import Building, ParkingSpace, Unit
-from wuye.staff.models import Employee, Post
+from wuye.staff.models import Post
 from wuye.staff.services import install_company_defaults
 
 D = Decimal
-
-
-def _employee(django_user_model, site, number, name, post, superior, role):
-    user = django_user_model.objects.create_user(
-        username=f"{site.code}-{number}", password="pass-Word-123"
-    )
-    user.groups.add(Group.objects.get(name=role))
-    SiteMembership.objects.create(user=user, site=site, is_default=True)
-    return Employee.objects.create(
-        site=site, number=number, name=name, name_pinyin=name_pinyin(name), post=post,
-        superior=superior, user=user, hired_on=datetime.date(2024, 1, 1),
-    )  # fmt: skip
 
 
 @pytest.fixture
@@ -35,7 +21,7 @@ def finance(django_user_model, company, site_a):
     """王经理 (project manager) ← 李主任 (centre head) ← 赵会计 (finance supervisor) ← 钱收费 (cashier)."""
     install_company_defaults(company=company)
     posts = {p.code: p for p in Post.objects.filter(department__company=company)}
-    make = lambda *a: _employee(django_user_model, site_a, *a)  # noqa: E731
+    make = partial(staff_member, site_a)
     pm = make("F001", "王经理", posts["project_manager"], None, "manager")
     head = make("F002", "李主任", posts["centre_head"], pm, "manager")
     sup = make("F003", "赵会计", posts["finance_supervisor"], head, "finance")

@@ -6,35 +6,18 @@ supervisor) ← 张客服 (clerk); 李主任 ← 刘工 (engineering supervisor)
 (technicians).
 """
 
-import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 
-from wuye.core.identity import name_pinyin
-from wuye.core.models import SiteMembership
+from tests.staffing import staff_member
 from wuye.estate.models import Facility
 from wuye.people.tests.conftest import id_number, li, vacant_units, zhang  # noqa: F401
 from wuye.servicedesk import desk
 from wuye.servicedesk.models import DispatchMode, Kind
 from wuye.servicedesk.services import Intake, register_ticket
-from wuye.staff.models import Department, Employee, Post
+from wuye.staff.models import Department, Post
 from wuye.staff.services import install_company_defaults
-
-
-def _person(django_user_model, site, number, name, post, superior, role=None):
-    user = None
-    if role:
-        user = django_user_model.objects.create_user(
-            username=f"{site.code}-{number}", password="pass-Word-123", first_name=name
-        )
-        user.groups.add(Group.objects.get(name=role))
-        SiteMembership.objects.create(user=user, site=site, is_default=True)
-    return Employee.objects.create(
-        site=site, number=number, name=name, name_pinyin=name_pinyin(name), post=post,
-        superior=superior, user=user, hired_on=datetime.date(2024, 3, 1),
-    )  # fmt: skip
 
 
 @pytest.fixture
@@ -42,7 +25,7 @@ def team(django_user_model, company, site_a):
     """Site A's people, by role in the chain; `.user` signs in."""
     install_company_defaults(company=company)
     posts = {p.code: p for p in Post.objects.filter(department__company=company)}
-    make = lambda *a, **k: _person(django_user_model, site_a, *a, **k)  # noqa: E731
+    make = lambda *a, **k: staff_member(site_a, *a, **k)  # noqa: E731
     pm = make("A001", "王经理", posts["project_manager"], None, role="manager")
     head = make("A002", "李主任", posts["centre_head"], pm, role="manager")
     cs_sup = make("A003", "陈主管", posts["cs_supervisor"], head, role="cs_supervisor")
