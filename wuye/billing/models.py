@@ -162,6 +162,8 @@ class BillRun(SiteScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # What the run left for later: {"held_readings": n, "missing_readings": n}.
+    skipped = models.JSONField(default=dict, blank=True)
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
     reverse_reason = models.CharField(_("reason"), max_length=200, blank=True)
 
@@ -207,6 +209,12 @@ class BillLine(SiteScopedModel):
     # Cancelled with its whole run: the period may be billed again. A line cancelled on its own
     # stays in the way, so a later run does not post the wrong charge again.
     reversed = models.BooleanField(default=False)
+    lease = models.ForeignKey(
+        "Lease", on_delete=models.PROTECT, null=True, blank=True, related_name="bill_lines"
+    )
+    reading = models.ForeignKey(
+        "MeterReading", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("bill line")
@@ -316,6 +324,9 @@ class Allocation(models.Model):
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
     )
     from_credit = models.BooleanField(default=False)
+    deposit = models.ForeignKey(
+        "Deposit", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
     # Undone with its payment's void (the line is open again).
@@ -325,7 +336,7 @@ class Allocation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
             models.CheckConstraint(
-                condition=Q(payment__isnull=False) | Q(from_credit=True),
+                condition=Q(payment__isnull=False) | Q(from_credit=True) | Q(deposit__isnull=False),
                 name="allocation_has_source",
             ),
         ]
@@ -438,3 +449,333 @@ class CashierClose(SiteScopedModel):
 
     def __str__(self) -> str:
         return f"{self.cashier_id} {self.day}"
+
+
+class Meter(SiteScopedModel):
+    """水表 / 电表 / 燃气表: a unit's own meter, or a shared one (a building's or a common
+    area's) whose usage is split among the units it serves (R-FEE-02)."""
+
+    class Kind(models.TextChoices):
+        WATER = "water", _("water")
+        ELECTRICITY = "electricity", _("electricity")
+        GAS = "gas", _("gas")
+
+    class Split(models.TextChoices):
+        AREA = "area", _("by floor area")
+        HOUSEHOLD = "household", _("by household")
+        FORMULA = "formula", _("by formula")
+
+    code = models.CharField(_("meter number"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, related_name="meters", verbose_name=_("billed as")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="meters",
+        verbose_name=_("unit"), help_text=_("Empty: a shared meter."),
+    )  # fmt: skip
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("building"),
+        help_text=_("A shared meter: the building whose units share it; empty: the whole site."),
+    )  # fmt: skip
+    location = models.CharField(_("location"), max_length=100, blank=True)
+    split = models.CharField(
+        _("split among units"), max_length=10, choices=Split.choices, blank=True
+    )
+    # A weight per unit over area, indoor_area, floor and coefficient, e.g. "area * coefficient".
+    split_formula = models.CharField(_("split formula"), max_length=200, blank=True)
+    multiplier = models.DecimalField(_("multiplier"), max_digits=10, decimal_places=4, default=1)
+    start_value = models.DecimalField(
+        _("start reading"), max_digits=14, decimal_places=2, default=0
+    )
+    installed_on = models.DateField(_("installed on"))
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="meter_unique_code"),
+            models.CheckConstraint(condition=Q(multiplier__gt=0), name="meter_multiplier_positive"),
+            models.CheckConstraint(
+                condition=Q(start_value__gte=0), name="meter_start_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, split="") | Q(unit__isnull=True) & ~Q(split=""),
+                name="meter_own_or_shared_with_split",
+            ),
+            models.CheckConstraint(
+                condition=~Q(split="formula") | ~Q(split_formula=""),
+                name="meter_split_formula_given",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "kind", "building"], name="meter_site_kind_idx")]
+
+    @property
+    def is_shared(self) -> bool:
+        return self.unit_id is None
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MeterReading(SiteScopedModel):
+    """抄表: one month's reading of a meter. usage = (this − last) × multiplier. A reading that
+    goes backwards or jumps far beyond the meter's history is held for a second look and bills
+    only once confirmed."""
+
+    class State(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        HELD = "held", _("held for a second look")
+        CONFIRMED = "confirmed", _("confirmed")
+        REJECTED = "rejected", _("rejected")
+
+    class Source(models.TextChoices):
+        PHONE = "phone", _("read on the phone page")
+        IMPORT = "import", _("imported")
+        API = "api", _("API")
+
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings")
+    period = models.DateField(_("month"), help_text=_("The first day of the month read."))
+    value = models.DecimalField(_("reading"), max_digits=14, decimal_places=2)
+    previous_value = models.DecimalField(_("last reading"), max_digits=14, decimal_places=2)
+    usage = models.DecimalField(_("usage"), max_digits=14, decimal_places=4)
+    read_on = models.DateField(_("read on"))
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("read by"),
+    )  # fmt: skip
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    hold_reason = models.CharField(_("why held"), max_length=200, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    check_note = models.CharField(_("second look"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        ordering = ["meter", "-period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meter", "period"],
+                condition=~Q(state="rejected"),
+                name="meter_reading_once_a_month",
+            ),  # fmt: skip
+            models.CheckConstraint(condition=Q(value__gte=0), name="meter_reading_not_negative"),
+            models.CheckConstraint(
+                condition=Q(state__in=["held", "rejected"]) | Q(usage__gte=0),
+                name="meter_reading_billed_usage_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rejected") | ~Q(check_note=""),
+                name="meter_reading_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["site", "period", "state"], name="meter_reading_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.period:%Y-%m} {self.value}"
+
+
+class Lease(SiteScopedModel):
+    """租赁: the company lets a unit (a shop) or a parking space for a monthly rent that rises
+    by a yearly escalation; billed monthly by the rent fee item, prorated in its first and last
+    month."""
+
+    number = models.CharField(_("lease number"), max_length=40)
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, related_name="leases", verbose_name=_("billed as")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("unit"),
+    )  # fmt: skip
+    parking_space = models.ForeignKey(
+        ParkingSpace, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("parking space"),
+    )  # fmt: skip
+    lessee = models.CharField(_("lessee"), max_length=100)
+    lessee_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    monthly_rent = models.DecimalField(_("monthly rent (yuan)"), max_digits=12, decimal_places=2)
+    escalation_percent = models.DecimalField(
+        _("yearly escalation (%)"), max_digits=6, decimal_places=2, default=0
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    termination_reason = models.CharField(_("why terminated"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+        ordering = ["-starts_on", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="lease_unique_number"),
+            models.CheckConstraint(condition=Q(monthly_rent__gt=0), name="lease_rent_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="lease_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(terminated_on__isnull=True) | Q(terminated_on__gte=F("starts_on")),
+                name="lease_terminated_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, parking_space__isnull=True)
+                | Q(unit__isnull=True, parking_space__isnull=False),
+                name="lease_lets_one_thing",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "ends_on"], name="lease_site_end_idx")]
+
+    @property
+    def last_day(self):
+        return self.terminated_on or self.ends_on
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Deposit(SiteScopedModel):
+    """押金: money held apart from the unit's bills (renovation, keys…) until it is refunded or
+    applied to the unit's charges. It never counts as payment of a bill line until applied."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, related_name="deposits", verbose_name=_("deposit for")
+    )
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="deposit")
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_positive"),
+        ]
+        indexes = [models.Index(fields=["unit"], name="deposit_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} ¥{self.amount}"
+
+
+class Refund(SiteScopedModel):
+    """退款: money paid back — a line's payment (the line is open again), the unit's prepaid
+    credit, or a deposit — with a reason, by someone whose authority covers it or once
+    approved. Never edited."""
+
+    class Source(models.TextChoices):
+        LINE = "line", _("a bill line's payment")
+        CREDIT = "credit", _("prepaid credit")
+        DEPOSIT = "deposit", _("deposit")
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    source = models.CharField(_("refund of"), max_length=10, choices=Source.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    method = models.CharField(_("method"), max_length=10, choices=Payment.Method.choices)
+    bill_line = models.ForeignKey(
+        BillLine, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    deposit = models.ForeignKey(
+        Deposit, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("earmarked credit of"),
+    )  # fmt: skip
+    reason = models.CharField(_("reason"), max_length=200)
+    paid_to = models.CharField(_("paid to"), max_length=100, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    refunded_at = models.DateTimeField(_("refunded at"))
+    approval = models.ForeignKey(
+        "ApprovalRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-refunded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="refund_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(source="line") | Q(bill_line__isnull=False),
+                name="refund_line_names_line",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="deposit") | Q(deposit__isnull=False),
+                name="refund_deposit_names_deposit",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "refunded_at"], name="refund_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} −¥{self.amount}"
+
+
+class ApprovalRequest(SiteScopedModel):
+    """A correction beyond its asker's authority (R-ADM-02) — cancelling a line, voiding a
+    payment, a refund — waiting for someone whose authority covers it. Approving carries the
+    correction out in the approver's name, with the asker's reason."""
+
+    class Action(models.TextChoices):
+        CANCEL_BILL_LINE = "cancel_bill_line", _("cancel a bill line")
+        VOID_PAYMENT = "void_payment", _("void a payment")
+        REFUND = "refund", _("refund")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    # What the correction needs to be carried out: {"bill_line": id} / {"payment": id} /
+    # {"unit": id, "source": ..., "bill_line"|"deposit"|"fee_item": id, "method": ...}.
+    params = models.JSONField(default=dict)
+    reason = models.CharField(_("reason"), max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("asked by"),
+    )  # fmt: skip
+    approver_name = models.CharField(_("to be approved by"), max_length=100, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="approval_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="approval_has_reason"),
+            models.UniqueConstraint(
+                fields=["action", "params"],
+                condition=Q(state="pending"),
+                name="approval_one_pending_per_correction",
+            ),  # fmt: skip
+        ]
+        indexes = [models.Index(fields=["site", "state"], name="approval_site_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} ¥{self.amount}"
