@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,9 +27,11 @@ from wuye.core.audit import record_action, record_create
 from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
+from wuye.people.models import MoveIn
 
-from .charges import compute, rate_for, rates_in_force, specificity
-from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem
+from .charges import compute, rate_for, rates_in_force, rent_charge, specificity
+from .meters import served_units, split_usage
+from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem, Lease, Meter, MeterReading
 from .money import MICRO_STEPS, RoundingMode
 from .payments import apply_credit
 from .services import due_date_for
@@ -84,7 +86,9 @@ def _rate_case(rates, column_building: str, column_use: str, value) -> str:
     return f"(CASE {' '.join(whens)} END)" if whens else "NULL"
 
 
-def _insert_sql(fee_item: FeeItem, run: BillRun, start, end, due) -> tuple[str, list]:
+def _insert_sql(
+    fee_item: FeeItem, run: BillRun, start, end, due, skip_units=()
+) -> tuple[str, list]:
     rates = list(rates_in_force(fee_item, start))
     q = connection.ops.quote_name
     int_type = "BIGINT" if connection.vendor == "postgresql" else "INTEGER"
@@ -107,6 +111,8 @@ def _insert_sql(fee_item: FeeItem, run: BillRun, start, end, due) -> tuple[str, 
         area = {"floor_area": "o.floor_area", "indoor_area": "COALESCE(o.indoor_area, 0)"}.get(fee_item.method)  # fmt: skip
         quantity_c = f"CAST(ROUND({area} * 100) AS {int_type})" if area else "100"
         unit_col, parking_col = "o.id", "NULL"
+        if skip_units:  # posted prorated, one by one
+            where += f" AND o.id NOT IN ({', '.join(str(int(pk)) for pk in skip_units)})"
     rate_int = _rate_case(rates, building_col, use_col, lambda r: f"CAST({int(r.amount * 10000)} AS {int_type})")  # fmt: skip
     rate_dec = _rate_case(rates, building_col, use_col, lambda r: _literal(r.amount))
     micro = f"{quantity_c} * {rate_int} * {factor}"
@@ -135,33 +141,153 @@ def _insert_sql(fee_item: FeeItem, run: BillRun, start, end, due) -> tuple[str, 
     return sql, [connection.ops.adapt_datefield_value(p) if isinstance(p, datetime.date) else p for p in params]  # fmt: skip
 
 
-def _post_formula(fee_item: FeeItem, run: BillRun, start, end, due) -> int:
-    taken = set(
+def _taken(fee_item: FeeItem, start) -> set[str]:
+    return set(
         BillLine.objects.filter(fee_item=fee_item, period_start=start, reversed=False).values_list(
             "target", flat=True
         )
     )
-    units = Unit.objects.of_site(run.site_id)
-    if fee_item.vacant == FeeItem.Vacant.NONE:
-        units = units.exclude(state__in=VACANT_STATES)
+
+
+def moved_in_during(site_id, start, end) -> dict[int, datetime.date]:
+    """Units moved into after the period's first day, with the day (the latest, if several)."""
+    return dict(
+        MoveIn.objects.filter(site_id=site_id, moved_in_on__gt=start, moved_in_on__lte=end)
+        .order_by("moved_in_on")
+        .values_list("unit_id", "moved_in_on")
+    )
+
+
+def unit_factor(fee_item: FeeItem, unit: Unit, start, end, moved_in=None) -> Decimal:
+    """The part of the period's charge a unit bears. Vacant and unsold units bear the item's
+    vacant share; a unit moved into mid-period bears the days before by the vacant rule and
+    the days from the move-in in full: (occupied days + other days × share) / period days."""
+    share = {FeeItem.Vacant.FULL: Decimal(1), FeeItem.Vacant.NONE: Decimal(0)}.get(
+        fee_item.vacant, Decimal(fee_item.vacant_percent) / 100
+    )
+    if moved_in is not None:
+        days = (end - start).days + 1
+        occupied = (end - moved_in).days + 1
+        return (occupied + (days - occupied) * share) / days
+    return share if unit.state in VACANT_STATES else Decimal(1)
+
+
+def _post_per_unit(fee_item: FeeItem, run: BillRun, start, end, due, units, moved_in) -> int:
+    """Formula items, and the prorated units of area and fixed items: worked out one unit at a
+    time by the reference computation and bulk-inserted."""
+    taken = _taken(fee_item, start)
     days = (end - start).days + 1
     lines = []
     for unit in units.iterator(chunk_size=2000):
         target = f"unit:{unit.pk}"
         rate = rate_for(fee_item, unit, start)
-        if target in taken or rate is None:
+        factor = unit_factor(fee_item, unit, start, end, moved_in.get(unit.pk))
+        if target in taken or rate is None or factor == 0:
             continue
-        factor = Decimal(1)
-        if unit.state in VACANT_STATES and fee_item.vacant == FeeItem.Vacant.SHARE:
-            factor = Decimal(fee_item.vacant_percent) / 100
-        charge = compute(fee_item, rate, unit=unit, factor=factor, days=days, period_days=days)
+        charged_days = (end - moved_in[unit.pk]).days + 1 if unit.pk in moved_in else days
+        charge = compute(
+            fee_item, rate, unit=unit, factor=factor, days=charged_days, period_days=days
+        )
         lines.append(BillLine(
             site_id=run.site_id, fee_item=fee_item, target=target, unit=unit, period_start=start,
             period_end=end, quantity=charge.quantity, rate=charge.rate, amount=charge.amount,
             due_date=due, run=run,
+            note=_("from %(day)s (moved in)") % {"day": moved_in[unit.pk]} if unit.pk in moved_in else "",
         ))  # fmt: skip
     BillLine.objects.bulk_create(lines, batch_size=2000)
     return len(lines)
+
+
+def _post_metered(fee_item: FeeItem, run: BillRun, start, end, due, skipped: dict) -> int:
+    """The month's billable readings of the item's meters: a unit's own meter bills its unit;
+    a shared meter's usage is split among the units it serves. Held readings wait."""
+    taken = _taken(fee_item, start)
+    lines, read = [], set()
+    readings = (
+        MeterReading.objects.filter(meter__fee_item=fee_item, period=start)
+        .exclude(state=MeterReading.State.REJECTED)
+        .select_related("meter__unit")
+        .order_by("meter_id")
+    )
+    for reading in readings:
+        read.add(reading.meter_id)
+        if reading.state == MeterReading.State.HELD:
+            skipped["held_readings"] = skipped.get("held_readings", 0) + 1
+            continue
+        meter = reading.meter
+        if meter.unit_id:
+            units, parts = {meter.unit_id: meter.unit}, {meter.unit_id: reading.usage}
+        else:
+            units = {unit.pk: unit for unit in served_units(meter)}
+            parts = split_usage(meter, reading.usage, units.values())
+        for unit_id, usage in parts.items():
+            target = f"meter:{meter.pk}" if meter.unit_id else f"shared:{meter.pk}:{unit_id}"
+            rate = rate_for(fee_item, units[unit_id], start)
+            if target in taken or rate is None:
+                continue
+            charge = compute(fee_item, rate, unit=units[unit_id], usage=usage)
+            lines.append(BillLine(
+                site_id=run.site_id, fee_item=fee_item, target=target, unit_id=unit_id,
+                period_start=start, period_end=end, quantity=charge.quantity, rate=charge.rate,
+                amount=charge.amount, due_date=due, run=run, reading=reading,
+                note=f"{meter.code} {reading.previous_value}→{reading.value}",
+            ))  # fmt: skip
+    missing = (
+        Meter.objects.filter(fee_item=fee_item, is_active=True, installed_on__lte=end)
+        .exclude(pk__in=read)
+        .count()
+    )
+    if missing:
+        skipped["missing_readings"] = skipped.get("missing_readings", 0) + missing
+    BillLine.objects.bulk_create(lines, batch_size=2000)
+    return len(lines)
+
+
+def _post_rent(fee_item: FeeItem, run: BillRun, start, end, due) -> int:
+    """Every lease of the item running in the period, prorated by days in its first and last
+    month (a move-in or move-out mid-period)."""
+    taken = _taken(fee_item, start)
+    leases = Lease.objects.filter(fee_item=fee_item, starts_on__lte=end).filter(
+        Q(terminated_on__isnull=True, ends_on__gte=start) | Q(terminated_on__gte=start)
+    )
+    lines = []
+    for lease in leases.order_by("id"):
+        target = f"lease:{lease.pk}"
+        if target in taken:
+            continue
+        charge = rent_charge(fee_item, lease, start, end)
+        lines.append(BillLine(
+            site_id=run.site_id, fee_item=fee_item, target=target, unit_id=lease.unit_id,
+            parking_space_id=lease.parking_space_id, lease=lease, period_start=start,
+            period_end=end, quantity=charge.quantity, rate=charge.rate, amount=charge.amount,
+            due_date=due, run=run, note=f"{lease.number} {lease.lessee}"[:200],
+        ))  # fmt: skip
+    BillLine.objects.bulk_create(lines, batch_size=2000)
+    return len(lines)
+
+
+def _post_item(item: FeeItem, run: BillRun, start, end, skipped: dict) -> int:
+    due = due_date_for(item, start, end)
+    if item.method == Method.METER:
+        return _post_metered(item, run, start, end, due, skipped)
+    if item.method == Method.RENT:
+        return _post_rent(item, run, start, end, due)
+    units = Unit.objects.of_site(run.site_id)
+    if item.vacant == FeeItem.Vacant.NONE:
+        units = units.exclude(state__in=VACANT_STATES)
+    moved_in = {} if item.method == Method.PER_PARKING else moved_in_during(run.site_id, start, end)
+    if item.method == Method.FORMULA:
+        return _post_per_unit(item, run, start, end, due, units, moved_in)
+    # A move-in only changes the charge when the days before it are charged less.
+    prorated = list(moved_in) if item.vacant != FeeItem.Vacant.FULL else []
+    sql, params = _insert_sql(item, run, start, end, due, skip_units=prorated)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        posted = max(cursor.rowcount, 0)
+    if prorated:
+        units = Unit.objects.of_site(run.site_id).filter(pk__in=prorated)
+        posted += _post_per_unit(item, run, start, end, due, units, moved_in)
+    return posted
 
 
 def run_bills(*, site, actor, month: datetime.date,
@@ -173,25 +299,18 @@ def run_bills(*, site, actor, month: datetime.date,
     items = [
         (item, period)
         for item in FeeItem.objects.of_site(site).filter(is_active=True, is_cyclic=True).order_by("code")
-        if item.method in SQL_METHODS | {Method.FORMULA} and (period := period_of(item, month))
+        if (period := period_of(item, month))
     ]  # fmt: skip
     with transaction.atomic():
         run = BillRun.objects.create(site=site, period=month, started_by=actor)
-        posted = 0
+        posted, skipped = 0, {}
         for done, (item, (start, end)) in enumerate(items, 1):
-            due = due_date_for(item, start, end)
-            if item.method == Method.FORMULA:
-                posted += _post_formula(item, run, start, end, due)
-            else:
-                sql, params = _insert_sql(item, run, start, end, due)
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
-                    posted += max(cursor.rowcount, 0)
+            posted += _post_item(item, run, start, end, skipped)
             if progress:
                 progress(done, len(items), item.name)
         draw_credit(site)
         totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
-        run.lines, run.total = posted, totals["total"] or Decimal("0.00")
+        run.lines, run.total, run.skipped = posted, totals["total"] or Decimal("0.00"), skipped
         run.state, run.finished_at = BillRun.State.DONE, timezone.now()
         run.save()
         record_create(actor, run)

@@ -87,7 +87,6 @@ def compute(
     unit: Unit | None = None,
     usage: Decimal | None = None,
     factor: Decimal = Decimal(1),
-    years_since_start: int = 0,
     days: int | None = None,
     period_days: int | None = None,
 ) -> Charge:
@@ -107,9 +106,6 @@ def compute(
         quantity = metered_usage(usage, rate)
         raw = tiered(quantity, rate.tiers, amount_rate)
         return Charge(quantity, amount_rate, round_charge(raw * factor, fee_item.rounding_unit, fee_item.rounding_mode))  # fmt: skip
-    elif method == Method.RENT:
-        quantity = Decimal(1)
-        amount_rate = amount_rate * (1 + rate.escalation_percent / 100) ** years_since_start
     elif method == Method.FORMULA:
         names = {
             "area": unit.floor_area if unit else ZERO,
@@ -125,9 +121,36 @@ def compute(
         if raw < 0:
             raise invalid("formula", _("The formula gives a negative amount."), "negative")
         return Charge(Decimal(1), amount_rate, round_charge(raw * factor, fee_item.rounding_unit, fee_item.rounding_mode))  # fmt: skip
-    else:  # pragma: no cover - every method is listed above
+    else:  # rent is priced by its lease (`rent_charge`)
         raise ValueError(method)
     raw = quantity * amount_rate * factor
     return Charge(
         quantity, amount_rate, round_charge(raw, fee_item.rounding_unit, fee_item.rounding_mode)
+    )
+
+
+def full_years(since: datetime.date, day: datetime.date) -> int:
+    """Whole years from `since` to `day` (a lease's anniversaries passed)."""
+    return day.year - since.year - ((day.month, day.day) < (since.month, since.day))
+
+
+def covered_days(start: datetime.date, end: datetime.date, first: datetime.date,
+                 last: datetime.date | None) -> int:  # fmt: skip
+    """How many days of the period [start, end] fall within [first, last]."""
+    low, high = max(start, first), min(end, last) if last else end
+    return max((high - low).days + 1, 0)
+
+
+def rent_charge(fee_item: FeeItem, lease, start: datetime.date, end: datetime.date) -> Charge:
+    """A lease's rent for the period [start, end]: the monthly rent × the period's months,
+    raised by the yearly escalation for each full year since the lease began, × the part of
+    the period the lease covers (a first or last month is prorated by days), rounded once."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    period_days = (end - start).days + 1
+    days = covered_days(start, end, lease.starts_on, lease.last_day)
+    years = full_years(lease.starts_on, max(start, lease.starts_on))
+    monthly = lease.monthly_rent * (1 + lease.escalation_percent / 100) ** years
+    raw = monthly * months * Decimal(days) / Decimal(period_days)
+    return Charge(
+        Decimal(days), monthly, round_charge(raw, fee_item.rounding_unit, fee_item.rounding_mode)
     )

@@ -586,20 +586,20 @@ class MeterReading(SiteScopedModel):
 
 class Lease(SiteScopedModel):
     """租赁: the company lets a unit (a shop) or a parking space for a monthly rent that rises
-    by a yearly escalation; billed monthly by the rent fee item, prorated in its first and last
-    month."""
+    by a yearly escalation; billed monthly to a unit by the rent fee item, prorated by days in
+    its first and last month."""
 
     number = models.CharField(_("lease number"), max_length=40)
     fee_item = models.ForeignKey(
         FeeItem, on_delete=models.PROTECT, related_name="leases", verbose_name=_("billed as")
     )
+    # The unit the rent is billed to: the shop let, or the lessee's home for a parking space.
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("unit"),
-    )  # fmt: skip
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit billed")
+    )
     parking_space = models.ForeignKey(
         ParkingSpace, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("parking space"),
+        verbose_name=_("parking space let"), help_text=_("Empty: the unit itself is let."),
     )  # fmt: skip
     lessee = models.CharField(_("lessee"), max_length=100)
     lessee_phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -625,11 +625,6 @@ class Lease(SiteScopedModel):
             models.CheckConstraint(
                 condition=Q(terminated_on__isnull=True) | Q(terminated_on__gte=F("starts_on")),
                 name="lease_terminated_after_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(unit__isnull=False, parking_space__isnull=True)
-                | Q(unit__isnull=True, parking_space__isnull=False),
-                name="lease_lets_one_thing",
             ),
         ]
         indexes = [models.Index(fields=["site", "ends_on"], name="lease_site_end_idx")]

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -30,12 +29,11 @@ from wuye.core.errors import invalid
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
-from wuye.staff.authority import approver_for, may_approve
 from wuye.staff.models import AuthorityRule
 
-from .models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt
+from .authority import require_authority
+from .models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt, Refund
 from .money import CENT, ZERO, as_decimal
-from .services import _employee
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -46,16 +44,20 @@ def _sum(qs, field="amount") -> Decimal:
     return Decimal(total).quantize(CENT)
 
 
-def with_outstanding(lines):
-    """Lines annotated with what is paid and what is still open (`outstanding`)."""
-    paid = (
-        Allocation.objects.filter(bill_line=OuterRef("pk"), undone=False)
+def _per_line(model, **filters):
+    total = (
+        model.objects.filter(bill_line=OuterRef("pk"), **filters)
         .values("bill_line")
         .annotate(total=Sum("amount"))
         .values("total")
     )
+    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def with_outstanding(lines):
+    """Lines annotated with what is paid on them — allocated less refunded — (`paid`)."""
     return lines.annotate(
-        paid=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY)
+        paid=_per_line(Allocation, undone=False) - _per_line(Refund, source=Refund.Source.LINE)
     )
 
 
@@ -105,13 +107,31 @@ def ledger(unit: Unit) -> Ledger:
         billed=_sum(lines),
         cancelled=_sum(lines.filter(cancelled_at__isnull=False)),
         paid=_sum(allocations.filter(from_credit=False)),
-        refunded=ZERO,
+        refunded=_sum(Refund.objects.filter(unit=unit, source=Refund.Source.LINE)),
         credit_in=_sum(credits.filter(amount__gt=0)),
         credit_used=_sum(allocations.filter(from_credit=True)),
     )
 
 
-def _lock_lines(unit: Unit, chosen: Iterable[int] | None):
+def checked_money(method: str, amount, tendered) -> tuple[Decimal, Decimal | None, Decimal]:
+    """The amount, the cash tendered and the change of money taken, or a field error."""
+    try:
+        amount = as_decimal(amount).quantize(CENT)
+        tendered = None if tendered in (None, "") else as_decimal(tendered).quantize(CENT)
+    except ValueError:
+        raise invalid("amount", _("Enter the amount in yuan, like 350.00."), "invalid") from None
+    if amount <= 0:
+        raise invalid("amount", _("A payment must be more than zero."), "not_positive")
+    if method not in Payment.Method.values:
+        raise invalid("method", _("Choose how the money was paid."), "invalid_choice")
+    if method != Payment.Method.CASH or tendered is None:
+        return amount, None, ZERO
+    if tendered < amount:
+        raise invalid("tendered", _("The cash handed over is less than the amount."), "short")
+    return amount, tendered, tendered - amount
+
+
+def lock_open_lines(unit: Unit, chosen: Iterable[int] | None):
     lines = BillLine.objects.select_for_update().filter(unit=unit, cancelled_at__isnull=True)
     if chosen is not None:
         chosen = list(chosen)
@@ -136,27 +156,12 @@ def take_payment(
         earlier = Payment.objects.filter(site=site, idempotency_key=key).first()
         if earlier is not None:
             return _same_retry(earlier, unit, amount)
-    try:
-        amount = as_decimal(amount).quantize(Decimal("0.01"))
-    except ValueError:
-        raise invalid("amount", _("Enter the amount in yuan, like 350.00."), "invalid") from None
-    if amount <= 0:
-        raise invalid("amount", _("A payment must be more than zero."), "not_positive")
-    if method not in Payment.Method.values:
-        raise invalid("method", _("Choose how the money was paid."), "invalid_choice")
-    change = ZERO
-    if method == Payment.Method.CASH and tendered not in (None, ""):
-        tendered = as_decimal(tendered).quantize(Decimal("0.01"))
-        if tendered < amount:
-            raise invalid("tendered", _("The cash handed over is less than the amount."), "short")
-        change = tendered - amount
-    else:
-        tendered = None
+    amount, tendered, change = checked_money(method, amount, tendered)
     if earmark is not None and (earmark.site_id != site.pk or not take_rest_as_credit):
         raise invalid("earmark", _("Earmark credit of this site's fee items, taken as credit."), "invalid")  # fmt: skip
     try:
         with transaction.atomic():
-            open_ = _lock_lines(unit, lines)
+            open_ = lock_open_lines(unit, lines)
             if key:  # a retry that waited for the lines' locks finds the payment made meanwhile
                 earlier = Payment.objects.filter(site=site, idempotency_key=key).first()
                 if earlier is not None:
@@ -186,7 +191,7 @@ def take_payment(
             if left > 0:
                 CreditEntry.objects.create(site=site, unit=unit, fee_item=earmark, amount=left,
                                            payment=payment, note=_("overpayment"))  # fmt: skip
-            _issue_receipt(payment)
+            issue_receipt(payment)
             record_create(actor, payment)
     except IntegrityError:
         if key:  # the same key, taken by a concurrent retry a moment ago
@@ -201,7 +206,7 @@ def _same_retry(earlier: Payment, unit: Unit, amount) -> Payment:
     return earlier
 
 
-def _issue_receipt(payment: Payment) -> Receipt:
+def issue_receipt(payment: Payment) -> Receipt:
     year = timezone.localtime(payment.received_at, ZoneInfo(payment.site.time_zone)).year
     sequence = next_document_number(site=payment.site, kind="receipt", year=year)
     return Receipt.objects.create(
@@ -216,7 +221,7 @@ def apply_credit(*, unit: Unit, actor=None) -> Decimal:
     fee item's lines, general credit onto any. Returns what was used."""
     used = ZERO
     with transaction.atomic():
-        for line in _lock_lines(unit, None):
+        for line in lock_open_lines(unit, None):
             left = line.outstanding
             for earmark in (line.fee_item, None):
                 if left <= 0:
@@ -244,14 +249,12 @@ def void_payment(*, payment: Payment, actor, reason: str) -> Payment:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.voided_at is not None:
             raise invalid(None, _("This payment is already voided."), "voided")
-        employee = _employee(actor, payment.site_id)
-        action = AuthorityRule.Action.VOID_PAYMENT
-        if employee is not None and not may_approve(employee, action, amount=payment.amount):
-            who = approver_for(employee, action, amount=payment.amount, include_self=False)
-            raise PermissionDenied(
-                _("Voiding ¥%(amount)s is beyond your authority; %(who)s may approve it.")
-                % {"amount": payment.amount, "who": who.name if who else _("the company")}
-            )
+        require_authority(actor, payment.site_id, AuthorityRule.Action.VOID_PAYMENT, payment.amount)
+        if Refund.objects.filter(bill_line__allocations__payment=payment).exists():
+            raise invalid(None, _("Money paid by this payment was refunded; it can't be voided."), "refunded")  # fmt: skip
+        deposit = getattr(payment, "deposit", None)
+        if deposit is not None and (deposit.allocations.filter(undone=False).exists() or deposit.refunds.exists()):  # fmt: skip
+            raise invalid(None, _("This deposit was applied or refunded; it can't be voided."), "deposit_used")  # fmt: skip
         credit = _sum(payment.credits.all())
         if credit > 0:
             earmark = payment.credits.values_list("fee_item", flat=True).first()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from wuye.estate.models import Unit
 from wuye.people.queries import search_people, with_current_units
 
-from .models import Allocation, BillLine, CreditEntry, Payment
+from .models import Allocation, BillLine, CreditEntry, Deposit, Payment, Refund
 from .money import ZERO
 
 FIND_LIMIT = 20
@@ -47,8 +47,10 @@ class Entry:
 
 
 def statement(unit: Unit) -> list[Entry]:
-    """Every bill line, payment, credit use, cancellation and void of the unit in order, with
-    the running balance of what is owed (it ends at `payments.ledger(unit).balance`)."""
+    """Every bill line, payment, credit or deposit use, cancellation, void, deposit and refund
+    of the unit in order, with the running balance of what is owed (it ends at
+    `payments.ledger(unit).balance`). Deposits and refunds of credit or deposits are listed
+    without moving the balance: they are held apart from the bills."""
     entries: list[Entry] = []
     for line in (
         BillLine.objects.filter(unit=unit).select_related("fee_item").order_by("created_at", "id")
@@ -58,7 +60,10 @@ def statement(unit: Unit) -> list[Entry]:
         if line.cancelled_at:
             entries.append(Entry(line.cancelled_at, _("cancelled") + f" · {label} · {line.cancel_reason}", "", credit=line.amount))  # fmt: skip
     for payment in (
-        Payment.objects.filter(unit=unit).select_related("receipt").order_by("received_at", "id")
+        Payment.objects.filter(unit=unit, deposit__isnull=True)
+        .select_related("receipt")
+        .prefetch_related("allocations", "credits")
+        .order_by("received_at", "id")
     ):
         allocated = sum((a.amount for a in payment.allocations.all()), ZERO)
         to_credit = sum((c.amount for c in payment.credits.all() if c.amount > 0), ZERO)
@@ -76,10 +81,20 @@ def statement(unit: Unit) -> list[Entry]:
                     debit=allocated,
                 )
             )
-    for allocation in Allocation.objects.filter(
-        bill_line__unit=unit, from_credit=True
-    ).select_related("bill_line__fee_item"):
-        entries.append(Entry(allocation.created_at, _("paid from credit") + f" · {allocation.bill_line.fee_item.name}", "", credit=allocation.amount))  # fmt: skip
+    for allocation in Allocation.objects.filter(bill_line__unit=unit, payment__isnull=True).select_related("bill_line__fee_item"):  # fmt: skip
+        source = _("paid from credit") if allocation.from_credit else _("paid from deposit")
+        entries.append(Entry(allocation.created_at, f"{source} · {allocation.bill_line.fee_item.name}", "", credit=allocation.amount))  # fmt: skip
+    for deposit in Deposit.objects.filter(unit=unit).select_related("fee_item", "payment__receipt"):
+        what = _("deposit taken · %(item)s · ¥%(amount)s held apart") % {"item": deposit.fee_item.name, "amount": deposit.amount}  # fmt: skip
+        entries.append(Entry(deposit.created_at, what, deposit.payment.receipt.number))
+    for made in Refund.objects.filter(unit=unit).select_related("bill_line__fee_item", "deposit__fee_item"):  # fmt: skip
+        if made.source == Refund.Source.LINE:
+            what = _("refunded") + f" · {made.bill_line.fee_item.name} {made.bill_line.period_start:%Y-%m} · {made.reason}"  # fmt: skip
+            entries.append(Entry(made.refunded_at, what, "", debit=made.amount))
+        else:
+            of = made.deposit.fee_item.name if made.deposit_id else _("prepaid credit")
+            what = _("refunded") + f" · {of} · ¥{made.amount} · {made.reason}"
+            entries.append(Entry(made.refunded_at, what, ""))
     entries.sort(key=lambda e: e.at)
     balance = ZERO
     for entry in entries:

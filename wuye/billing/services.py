@@ -11,9 +11,8 @@ import calendar
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,42 +20,30 @@ from wuye.core.audit import record_action, record_create, record_update, snapsho
 from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
-from wuye.staff.authority import approver_for, may_approve
-from wuye.staff.models import AuthorityRule, Employee
+from wuye.staff.models import AuthorityRule
 
 from . import formulas
+from .authority import require_authority
 from .charges import compute, rate_for
-from .models import BillLine, FeeItem, Rate
+from .models import Allocation, BillLine, FeeItem, Rate, Refund
 from .money import RoundingMode, RoundingUnit, as_decimal
 
 Method = FeeItem.Method
-# Methods whose inputs arrive with later parts of billing: meters with their readings, rent
-# with leases. Until then a fee item can't be set up with them.
-NOT_YET = {Method.METER: _("meter readings"), Method.RENT: _("leases with rent")}
+# Meters are read, and leases priced, month by month.
+MONTHLY_ONLY = {Method.METER, Method.RENT}
 FEE_ITEM_FIELDS = {
     "code", "name", "kind", "is_cyclic", "is_prepaid", "cycle", "due_day", "method", "formula",
     "rounding_unit", "rounding_mode", "vacant", "vacant_percent", "is_active",
 }  # fmt: skip
 
 
-def _employee(actor, site) -> Employee | None:
-    return (
-        Employee.objects.filter(user=actor, site=site, is_active=True)
-        .select_related("post")
-        .first()
-    )
-
-
 def _check_fee_item(item: FeeItem) -> None:
     if item.method not in Method.values:
         raise invalid("method", _("Choose how the amount is worked out."), "invalid_choice")
-    if item.method in NOT_YET:
-        raise invalid(
-            "method",
-            _("Charges by this method need %(what)s, which billing does not hold yet.")
-            % {"what": NOT_YET[item.method]},
-            "not_available",
-        )
+    if item.method in MONTHLY_ONLY and (not item.is_cyclic or item.cycle != FeeItem.Cycle.MONTHLY):
+        raise invalid("cycle", _("Metered charges and rent are billed monthly."), "monthly_only")
+    if item.method == Method.RENT and item.kind != FeeItem.Kind.RENT:
+        raise invalid("method", _("Rent by lease is for rent fee items."), "mismatch")
     if item.method == Method.FORMULA:
         item.formula = formulas.check_formula(item.formula)
     else:
@@ -248,6 +235,17 @@ def add_charge(
     return line
 
 
+def line_paid(line: BillLine) -> Decimal:
+    """What is paid on a line and not refunded."""
+    allocated = Allocation.objects.filter(bill_line=line, undone=False).aggregate(t=Sum("amount"))[
+        "t"
+    ]
+    refunded = Refund.objects.filter(bill_line=line, source=Refund.Source.LINE).aggregate(
+        t=Sum("amount")
+    )["t"]
+    return Decimal(allocated or 0) - Decimal(refunded or 0)
+
+
 def cancel_bill_line(*, line: BillLine, actor, reason: str) -> BillLine:
     """Cancel a wrong line (it stays, marked), if the actor's post may cancel one of its amount
     (authority matrix: cancel bill line); otherwise the refusal names who may."""
@@ -259,16 +257,9 @@ def cancel_bill_line(*, line: BillLine, actor, reason: str) -> BillLine:
         line = BillLine.objects.select_for_update().get(pk=line.pk)
         if line.cancelled_at is not None:
             raise invalid(None, _("This line is already cancelled."), "cancelled")
-        if line.allocations.filter(undone=False).exists():
+        if line_paid(line) > 0:
             raise invalid(None, _("This line is paid; void or refund the payment first."), "paid")
-        employee = _employee(actor, line.site_id)
-        action = AuthorityRule.Action.CANCEL_BILL_LINE
-        if employee is not None and not may_approve(employee, action, amount=line.amount):
-            who = approver_for(employee, action, amount=line.amount, include_self=False)
-            raise PermissionDenied(
-                _("Cancelling ¥%(amount)s is beyond your authority; %(who)s may approve it.")
-                % {"amount": line.amount, "who": who.name if who else _("the company")}
-            )
+        require_authority(actor, line.site_id, AuthorityRule.Action.CANCEL_BILL_LINE, line.amount)
         line.cancelled_at, line.cancelled_by, line.cancel_reason = (
             timezone.now(),
             actor,

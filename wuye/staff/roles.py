@@ -56,8 +56,20 @@ def _perms(app: str, actions: list[str], models: list[str]) -> list[tuple[str, s
     return [(app, f"{action}_{model}") for model in models for action in actions]
 
 
-BILLING_SETUP = _perms("billing", ["view", "add", "change"], ["feeitem", "rate"])
-BILLING_POSTING = [
+BILLING_SETUP = _perms("billing", ["view", "add", "change"], ["feeitem", "rate", "meter", "lease"])
+# 抄表: whoever walks the meters (engineers, cashiers at small sites, finance).
+METER_READING = [
+    ("billing", "view_meter"),
+    ("billing", "view_meterreading"),
+    ("billing", "add_meterreading"),
+]
+BILLING_POSTING = METER_READING + [
+    ("billing", "view_lease"),
+    ("billing", "view_deposit"),
+    ("billing", "add_deposit"),
+    ("billing", "view_refund"),
+    ("billing", "view_approvalrequest"),
+    ("billing", "add_approvalrequest"),
     ("billing", "view_cashierclose"),
     ("billing", "add_cashierclose"),
     ("billing", "view_payment"),
@@ -74,6 +86,10 @@ BILLING_FINANCE = (
         ("billing", "run_bills"),
         ("billing", "cancel_billline"),
         ("billing", "void_payment"),
+        ("billing", "add_refund"),
+        ("billing", "change_meterreading"),
+        # Deciding approval requests, each within the post's authority (R-ADM-02).
+        ("billing", "change_approvalrequest"),
     ]
 )
 
@@ -119,7 +135,8 @@ ROLES: dict[str, dict] = {
         + _perms("estate", ["change"], ["facility"])
         + _perms("staff", ["view"], ["employee"])
         + DESK_WORK
-        + _perms("servicedesk", ["view"], ["priceitem"]),
+        + _perms("servicedesk", ["view"], ["priceitem"])
+        + METER_READING,
     },
     "guard": {
         "label": _("Guard"),

@@ -238,10 +238,16 @@ def test_other_sites_and_roles_cannot_run_bills(fee_item, finance, estate, clerk
     assert not BillLine.objects.exists()
 
 
-def test_methods_billing_cannot_feed_yet_are_refused(fee_item):
+def test_metered_charges_and_rent_are_billed_monthly(fee_item):
     with pytest.raises(ValidationError) as exc:
-        fee_item("water", FeeItem.Method.METER, kind=FeeItem.Kind.WATER)
-    assert codes(exc.value) == {"not_available"}
+        fee_item(
+            "water", FeeItem.Method.METER, kind=FeeItem.Kind.WATER, cycle=FeeItem.Cycle.QUARTERLY
+        )
+    assert codes(exc.value) == {"monthly_only"}
+    with pytest.raises(ValidationError) as exc:
+        fee_item("rent", FeeItem.Method.RENT, kind=FeeItem.Kind.MANAGEMENT)
+    assert codes(exc.value) == {"mismatch"}
+    assert fee_item("water", FeeItem.Method.METER, kind=FeeItem.Kind.WATER).method == "meter"
 
 
 def test_r_rep_03_paid_service_jobs_become_charges_once(fee_item, finance, estate, site_a):

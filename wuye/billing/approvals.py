@@ -1,0 +1,124 @@
+"""Approval requests (R-ADM-02): a correction beyond its asker's authority — cancelling a bill
+line, voiding a payment, a refund — waits for someone whose post covers its amount. Approving
+carries the correction out at once in the approver's name with the asker's reason; rejecting
+leaves everything as it was. Either way the decision is kept."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuye.core.audit import record_action, record_create
+from wuye.core.errors import invalid
+from wuye.core.permissions import ensure_can
+from wuye.estate.models import Unit
+
+from . import payments, refunds, services
+from .authority import approver_name, require_authority
+from .models import ApprovalRequest, BillLine, Deposit, FeeItem, Payment
+
+Action = ApprovalRequest.Action
+
+
+def _subject(site, action: str, params: dict):
+    """The object the correction is about, and its amount, from this site only."""
+    try:
+        if action == Action.CANCEL_BILL_LINE:
+            line = BillLine.objects.get(site=site, pk=int(params["bill_line"]))
+            return line, line.amount
+        if action == Action.VOID_PAYMENT:
+            payment = Payment.objects.get(site=site, pk=int(params["payment"]))
+            return payment, payment.amount
+        unit = Unit.objects.get(site=site, pk=int(params["unit"]))
+        return unit, params["amount"]
+    except (KeyError, TypeError, ValueError, BillLine.DoesNotExist, Payment.DoesNotExist, Unit.DoesNotExist):  # fmt: skip
+        raise invalid("params", _("Name what is to be corrected."), "not_found") from None
+
+
+def request_approval(*, site, actor, action: str, params: dict, reason: str) -> ApprovalRequest:
+    """Ask for a correction beyond the actor's authority. `params`: {"bill_line": id},
+    {"payment": id}, or for a refund {"unit", "source", "amount", "method", and "bill_line",
+    "deposit" or "fee_item" as the source needs}."""
+    ensure_can(actor, "billing.add_approvalrequest", site)
+    if action not in Action.values:
+        raise invalid("action", _("Choose what is to be approved."), "invalid_choice")
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Say why."), "required")
+    if action == Action.REFUND:
+        amount, _t, _c = payments.checked_money(
+            params.get("method", ""), params.get("amount"), None
+        )
+        params = {**params, "amount": str(amount)}
+    subject, amount = _subject(site, action, params)
+    params = {key: params[key] for key in sorted(params)}
+    try:
+        with transaction.atomic():
+            request = ApprovalRequest.objects.create(
+                site=site, action=action, amount=amount, params=params, reason=reason[:200],
+                requested_by=actor, approver_name=approver_name(actor, site.pk, action, amount),
+            )  # fmt: skip
+            record_create(actor, request)
+    except IntegrityError:
+        raise invalid(
+            None, _("This correction is already waiting for approval."), "pending"
+        ) from None
+    return request
+
+
+def _carry_out(request: ApprovalRequest, actor):
+    site, params = request.site, request.params
+    subject, _amount = _subject(site, request.action, params)
+    if request.action == Action.CANCEL_BILL_LINE:
+        return services.cancel_bill_line(line=subject, actor=actor, reason=request.reason)
+    if request.action == Action.VOID_PAYMENT:
+        return payments.void_payment(payment=subject, actor=actor, reason=request.reason)
+    related = {
+        "bill_line": BillLine.objects.filter(site=site, pk=params.get("bill_line")).first(),
+        "deposit": Deposit.objects.filter(site=site, pk=params.get("deposit")).first(),
+        "fee_item": FeeItem.objects.filter(site=site, pk=params.get("fee_item")).first(),
+    }
+    return refunds.refund(
+        site=site, actor=actor, unit=subject, source=params.get("source", ""),
+        amount=params["amount"], method=params.get("method", ""), reason=request.reason,
+        paid_to=params.get("paid_to", ""), approval=request, **related,
+    )  # fmt: skip
+
+
+def decide(*, request: ApprovalRequest, actor, approve: bool, note: str = "") -> ApprovalRequest:
+    """Approve (and carry out) or reject a waiting request. The decider's post must cover the
+    amount; nobody decides their own request."""
+    ensure_can(actor, "billing.change_approvalrequest", request.site_id)
+    note = (note or "").strip()
+    if not approve and not note:
+        raise invalid("note", _("Say why the request is rejected."), "required")
+    with transaction.atomic():
+        request = ApprovalRequest.objects.select_for_update().select_related("site").get(pk=request.pk)  # fmt: skip
+        if request.state != ApprovalRequest.State.PENDING:
+            raise invalid(None, _("This request was already decided."), "decided")
+        if request.requested_by_id == actor.pk:
+            raise PermissionDenied(_("Someone else must decide your own request."))
+        require_authority(actor, request.site_id, request.action, request.amount)
+        if approve:
+            _carry_out(request, actor)
+        request.state = (
+            ApprovalRequest.State.APPROVED if approve else ApprovalRequest.State.REJECTED
+        )
+        request.decided_by, request.decided_at, request.decision_note = (
+            actor,
+            timezone.now(),
+            note[:200],
+        )
+        request.save()
+        record_action(actor, request, request.get_state_display(), {"decision_note": [None, note]})
+    return request
+
+
+def pending(site):
+    return (
+        ApprovalRequest.objects.filter(site=site, state=ApprovalRequest.State.PENDING)
+        .select_related("requested_by")
+        .order_by("created_at")
+    )

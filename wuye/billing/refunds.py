@@ -1,0 +1,82 @@
+"""退款: money paid back, each with a reason, by someone whose authority covers the amount
+(R-ADM-02) or once an approval request is approved.
+
+- A line's payment: what was paid on the line goes down, so the line is open again (cancel it
+  if it was wrong). This is the ledger's "refunded" term.
+- Prepaid credit: the unit's credit (general or earmarked) goes down.
+- A deposit: what is held goes down.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuye.core.audit import record_create
+from wuye.core.errors import invalid
+from wuye.core.permissions import ensure_can
+from wuye.estate.models import Unit
+from wuye.staff.models import AuthorityRule
+
+from . import deposits
+from .authority import require_authority
+from .models import BillLine, CreditEntry, Deposit, FeeItem, Refund
+from .payments import checked_money, credit_balance
+from .services import line_paid
+
+Source = Refund.Source
+
+
+def refund(
+    *, site, actor, unit: Unit, source: str, amount, method: str, reason: str,
+    bill_line: BillLine | None = None, deposit: Deposit | None = None,
+    fee_item: FeeItem | None = None, paid_to: str = "", approval=None,
+) -> Refund:  # fmt: skip
+    """Pay money back to the unit. `approval`: an approved request that covers it (the
+    authority check is then the approver's, already made)."""
+    ensure_can(actor, "billing.add_refund", site)
+    if unit.site_id != site.pk:
+        raise invalid("unit", _("No such unit at this site."), "not_found")
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("Say why the money is refunded."), "required")
+    if source not in Source.values:
+        raise invalid("source", _("Choose what is refunded."), "invalid_choice")
+    amount, _tendered, _change = checked_money(method, amount, None)
+    if approval is None:
+        require_authority(actor, site.pk, AuthorityRule.Action.REFUND, amount)
+    with transaction.atomic():
+        Unit.objects.select_for_update().filter(
+            pk=unit.pk
+        ).first()  # one refund of a unit at a time
+        if source == Source.LINE:
+            if bill_line is None or bill_line.unit_id != unit.pk:
+                raise invalid("bill_line", _("Choose a line of this unit."), "not_found")
+            BillLine.objects.select_for_update().filter(pk=bill_line.pk).first()
+            available = line_paid(bill_line)
+            fee_item = deposit = None
+        elif source == Source.CREDIT:
+            if fee_item is not None and fee_item.site_id != site.pk:
+                raise invalid("fee_item", _("No such fee item at this site."), "not_found")
+            available = credit_balance(unit, fee_item)
+            bill_line = deposit = None
+        else:
+            if deposit is None or deposit.unit_id != unit.pk:
+                raise invalid("deposit", _("Choose a deposit of this unit."), "not_found")
+            deposit = Deposit.objects.select_for_update().select_related("payment").get(pk=deposit.pk)  # fmt: skip
+            available = deposits.held(deposit)
+            bill_line = fee_item = None
+        if amount > available:
+            raise invalid("amount", _("Only ¥%(available)s can be refunded.") % {"available": available}, "more_than_available")  # fmt: skip
+        made = Refund.objects.create(
+            site=site, unit=unit, source=source, amount=amount, method=method,
+            bill_line=bill_line, deposit=deposit, fee_item=fee_item, reason=reason[:200],
+            paid_to=paid_to.strip()[:100], refunded_by=actor, refunded_at=timezone.now(),
+            approval=approval,
+        )  # fmt: skip
+        if source == Source.CREDIT:
+            CreditEntry.objects.create(site=site, unit=unit, fee_item=fee_item, amount=-amount,
+                                       note=_("refunded"))  # fmt: skip
+        record_create(actor, made)
+    return made
