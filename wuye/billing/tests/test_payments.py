@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wuye.billing import bill_runs, payments, services
+from wuye.billing import bill_runs, deposits, payments, refunds, services
 from wuye.billing.models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt
 from wuye.billing.payments import ledger, open_lines
 
@@ -169,8 +169,13 @@ OPERATIONS = st.lists(
         st.tuples(st.just("cancel"), st.integers(min_value=0, max_value=5)),
         st.tuples(st.just("void"), st.integers(min_value=0, max_value=5)),
         st.tuples(st.just("apply"), st.just(0)),
+        st.tuples(st.just("refund_line"), st.integers(min_value=1, max_value=12000)),
+        st.tuples(st.just("refund_credit"), st.integers(min_value=1, max_value=5000)),
+        st.tuples(st.just("deposit"), st.integers(min_value=1, max_value=50000)),
+        st.tuples(st.just("apply_deposit"), st.integers(min_value=0, max_value=5)),
+        st.tuples(st.just("refund_deposit"), st.integers(min_value=1, max_value=50000)),
     ),
-    max_size=12,
+    max_size=14,
 )
 
 
@@ -178,13 +183,15 @@ OPERATIONS = st.lists(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(ops=OPERATIONS)
-def test_the_ledger_always_balances(billed, finance, ops):
-    """Any sequence of payments, credit, cancellations, voids and credit use: the identity
-    holds, what is open equals the balance, and no line is paid beyond its amount."""
+def test_the_ledger_always_balances(billed, finance, fee_item, ops):
+    """Any sequence of payments, credit, cancellations, voids, credit use, refunds and deposits:
+    the identity holds, what is open equals the balance, no line is paid beyond its amount,
+    and no credit or deposit is held below zero."""
     from django.db import transaction
 
     sid = transaction.savepoint()
     try:
+        keys = fee_item("keys", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.DEPOSIT, is_cyclic=False)
         unit, sup = billed, finance["head"].user
         for op, value in ops:
             try:
@@ -208,8 +215,10 @@ def test_the_ledger_always_balances(billed, finance, ops):
                         payments.void_payment(
                             payment=live[value % len(live)], actor=sup, reason="测试"
                         )
-                else:
+                elif op == "apply":
                     payments.apply_credit(unit=unit)
+                else:
+                    _deposit_or_refund(op, value, unit, sup, keys)
             except ValidationError:
                 pass  # refused: nothing written, and the books must still balance
             book = ledger(unit)
@@ -228,9 +237,31 @@ def test_the_ledger_always_balances(billed, finance, ops):
             assert held >= 0 and held == book.credit_in - book.credit_used - _credit_taken_back(
                 unit
             )
+            assert all(d.held >= 0 for d in deposits.deposits_of(unit))
     finally:
         transaction.savepoint_rollback(sid)
 
 
 def _credit_taken_back(unit):
     return -sum(CreditEntry.objects.filter(unit=unit, amount__lt=0, bill_line__isnull=True).values_list("amount", flat=True), D("0"))  # fmt: skip
+
+
+def _deposit_or_refund(op, value, unit, actor, keys):
+    amount = D(value) / 100
+    paid = [line for line in payments.with_outstanding(BillLine.objects.filter(unit=unit).order_by("pk")) if line.paid > 0]  # fmt: skip
+    held = [d for d in deposits.deposits_of(unit) if d.held > 0]
+    if op == "refund_line" and paid:
+        line = paid[value % len(paid)]
+        refunds.refund(site=unit.site, actor=actor, unit=unit, source="line", bill_line=line,
+                       amount=amount, method="cash", reason="测试")  # fmt: skip
+    elif op == "refund_credit":
+        refunds.refund(site=unit.site, actor=actor, unit=unit, source="credit", amount=amount,
+                       method="cash", reason="测试")  # fmt: skip
+    elif op == "deposit":
+        deposits.take_deposit(site=unit.site, actor=actor, unit=unit, fee_item=keys,
+                              amount=amount, method="cash")  # fmt: skip
+    elif op == "apply_deposit" and held:
+        deposits.apply_deposit(deposit=held[value % len(held)], actor=actor)
+    elif op == "refund_deposit" and held:
+        refunds.refund(site=unit.site, actor=actor, unit=unit, source="deposit",
+                       deposit=held[0], amount=amount, method="cash", reason="测试")  # fmt: skip
