@@ -5,6 +5,8 @@ leaves everything as it was. Either way the decision is kept."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,8 +34,8 @@ def _subject(site, action: str, params: dict):
             payment = Payment.objects.get(site=site, pk=int(params["payment"]))
             return payment, payment.amount
         unit = Unit.objects.get(site=site, pk=int(params["unit"]))
-        return unit, params["amount"]
-    except (KeyError, TypeError, ValueError, BillLine.DoesNotExist, Payment.DoesNotExist, Unit.DoesNotExist):  # fmt: skip
+        return unit, Decimal(params["amount"])
+    except (KeyError, TypeError, ValueError, ArithmeticError, BillLine.DoesNotExist, Payment.DoesNotExist, Unit.DoesNotExist):  # fmt: skip
         raise invalid("params", _("Name what is to be corrected."), "not_found") from None
 
 
