@@ -1,0 +1,11 @@
+"""Celery tasks of billing. Tasks only call services; each is safe to run twice."""
+
+from celery import shared_task
+
+from .jobs import run_monthly_bills
+
+
+@shared_task(name="wuye.billing.monthly_bill_run")
+def monthly_bill_run_task() -> dict:
+    """Hourly; bills the new month on the 1st (see `jobs.run_monthly_bills`)."""
+    return run_monthly_bills()
