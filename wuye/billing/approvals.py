@@ -97,7 +97,7 @@ def decide(*, request: ApprovalRequest, actor, approve: bool, note: str = "") ->
     if not approve and not note:
         raise invalid("note", _("Say why the request is rejected."), "required")
     with transaction.atomic():
-        request = ApprovalRequest.objects.select_for_update().select_related("site").get(pk=request.pk)  # fmt: skip
+        request = ApprovalRequest.objects.select_for_update(of=("self",)).select_related("site").get(pk=request.pk)  # fmt: skip
         if request.state != ApprovalRequest.State.PENDING:
             raise invalid(None, _("This request was already decided."), "decided")
         if request.requested_by_id == actor.pk:

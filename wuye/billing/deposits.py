@@ -70,7 +70,7 @@ def apply_deposit(*, deposit: Deposit, actor, amount=None, lines=None) -> Decima
     or `amount`. Returns what was applied."""
     ensure_can(actor, "billing.add_payment", deposit.site_id)
     with transaction.atomic():
-        deposit = Deposit.objects.select_for_update().select_related("payment", "unit").get(pk=deposit.pk)  # fmt: skip
+        deposit = Deposit.objects.select_for_update(of=("self",)).select_related("payment", "unit").get(pk=deposit.pk)  # fmt: skip
         available = held(deposit)
         if amount not in (None, ""):
             amount, _tendered, _change = checked_money(Payment.Method.TRANSFER, amount, None)

@@ -96,13 +96,17 @@ def terminate_lease(*, lease: Lease, actor, on: datetime.date, reason: str) -> L
     if not reason:
         raise invalid("reason", _("Say why the lease ends early."), "required")
     with transaction.atomic():
-        lease = Lease.objects.select_for_update().select_related("fee_item").get(pk=lease.pk)
+        lease = (
+            Lease.objects.select_for_update(of=("self",))
+            .select_related("fee_item")
+            .get(pk=lease.pk)
+        )
         if lease.terminated_on is not None:
             raise invalid(None, _("This lease is already terminated."), "terminated")
         if not lease.starts_on <= on < lease.ends_on:
             raise invalid("on", _("Terminate on a day within the lease, before its end."), "range")
         later = list(
-            BillLine.objects.select_for_update()
+            BillLine.objects.select_for_update(of=("self",))
             .filter(lease=lease, period_end__gt=on, cancelled_at__isnull=True)
             .order_by("period_start")
         )

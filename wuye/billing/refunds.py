@@ -47,13 +47,13 @@ def refund(
     if approval is None:
         require_authority(actor, site.pk, AuthorityRule.Action.REFUND, amount)
     with transaction.atomic():
-        Unit.objects.select_for_update().filter(
+        Unit.objects.select_for_update(of=("self",)).filter(
             pk=unit.pk
         ).first()  # one refund of a unit at a time
         if source == Source.LINE:
             if bill_line is None or bill_line.unit_id != unit.pk:
                 raise invalid("bill_line", _("Choose a line of this unit."), "not_found")
-            BillLine.objects.select_for_update().filter(pk=bill_line.pk).first()
+            BillLine.objects.select_for_update(of=("self",)).filter(pk=bill_line.pk).first()
             available = line_paid(bill_line)
             fee_item = deposit = None
         elif source == Source.CREDIT:
@@ -64,7 +64,7 @@ def refund(
         else:
             if deposit is None or deposit.unit_id != unit.pk:
                 raise invalid("deposit", _("Choose a deposit of this unit."), "not_found")
-            deposit = Deposit.objects.select_for_update().select_related("payment").get(pk=deposit.pk)  # fmt: skip
+            deposit = Deposit.objects.select_for_update(of=("self",)).select_related("payment").get(pk=deposit.pk)  # fmt: skip
             available = deposits.held(deposit)
             bill_line = fee_item = None
         if amount > available:

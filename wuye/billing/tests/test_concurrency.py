@@ -72,3 +72,52 @@ def test_two_runs_of_one_period_at_once_post_each_line_once(fee_item, finance, e
     at_once(2, lambda i: bill_runs.run_bills(site=estate["b1"].site, actor=finance["sup"].user,
                                              month=datetime.date(2026, 11, 1)))  # fmt: skip
     assert BillLine.objects.count() == len(estate["units"])
+
+
+def test_two_refunds_of_one_deposit_at_once_refund_it_once(one_line, finance, fee_item):
+    from wuye.billing import deposits, refunds
+    from wuye.billing.models import Refund
+
+    keys = fee_item("keys", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.DEPOSIT, is_cyclic=False)
+    unit = one_line.unit
+    deposit = deposits.take_deposit(site=unit.site, actor=finance["cashier"].user, unit=unit,
+                                    fee_item=keys, amount="300", method="cash")  # fmt: skip
+    outcomes = at_once(2, lambda i: refunds.refund(
+        site=unit.site, actor=finance["head"].user, unit=unit, source="deposit", deposit=deposit,
+        amount="300", method="cash", reason="退还钥匙押金"))  # fmt: skip
+    assert sum(isinstance(o, Refund) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, ValidationError) for o in outcomes) == 1
+    assert deposits.held(deposit) == D("0.00")
+
+
+def test_two_readers_of_one_meter_at_once_record_one_reading(one_line, finance, fee_item):
+    from wuye.billing import meters
+    from wuye.billing.models import MeterReading
+
+    water = fee_item("water", FeeItem.Method.METER, kind=FeeItem.Kind.WATER)
+    meter = meters.add_meter(site=one_line.site, actor=finance["sup"].user, code="W1", kind="water",
+                             fee_item=water, unit=one_line.unit, installed_on=datetime.date(2026, 1, 1))  # fmt: skip
+    outcomes = at_once(2, lambda i: meters.record_reading(
+        site=meter.site, actor=finance["cashier"].user, meter=meter,
+        period=datetime.date(2026, 11, 1), value=str(10 + i)))  # fmt: skip
+    assert sum(isinstance(o, MeterReading) for o in outcomes) == 1, outcomes
+    assert MeterReading.objects.count() == 1
+
+
+def test_one_approval_decided_twice_at_once_is_carried_out_once(one_line, finance):
+    from django.core.exceptions import PermissionDenied
+
+    from wuye.billing import approvals
+    from wuye.billing.models import ApprovalRequest
+
+    asked = approvals.request_approval(site=one_line.site, actor=finance["cashier"].user,
+                                       action="cancel_bill_line", params={"bill_line": one_line.pk},
+                                       reason="重复计费")  # fmt: skip
+    deciders = [finance["head"].user, finance["pm"].user]
+    outcomes = at_once(
+        2, lambda i: approvals.decide(request=asked, actor=deciders[i], approve=True)
+    )
+    assert sum(isinstance(o, ApprovalRequest) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, ValidationError | PermissionDenied) for o in outcomes) == 1
+    one_line.refresh_from_db()
+    assert one_line.cancelled_at is not None
