@@ -200,6 +200,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # In-process mode runs jobs on a background thread; tests set this to run them at once.
 WUYE_JOBS_INLINE = envbool("WUYE_JOBS_INLINE", "false")
+# A job working inside one transaction (a bill run) reports its progress through the cache.
+# In-process jobs share the server's memory; with a broker, name a cache the workers share too
+# (e.g. WUYE_CACHE_URL=redis://127.0.0.1:6379/1).
+WUYE_CACHE_URL = os.environ.get("WUYE_CACHE_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": WUYE_CACHE_URL,
+    }
+    if WUYE_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 WUYE_PAGE_SIZE = envint("WUYE_PAGE_SIZE", "50")
 # API lists: `?page=N`, `{"items": [...], "count": total}`.

@@ -310,7 +310,8 @@ def run_bills(*, site, actor, month: datetime.date,
                 progress(done, len(items), item.name)
         draw_credit(site)
         totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
-        run.lines, run.total, run.skipped = posted, totals["total"] or Decimal("0.00"), skipped
+        run.lines, run.skipped = posted, skipped
+        run.total = Decimal(totals["total"] or 0).quantize(Decimal("0.01"))
         run.state, run.finished_at = BillRun.State.DONE, timezone.now()
         run.save()
         record_create(actor, run)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wuye.core.audit import history
+from wuye.core.jobs import with_live_progress
 from wuye.core.listing import paginate
 from wuye.core.models import AuditEntry, Job
 from wuye.core.pages import form_status, site_page, submit_form
@@ -193,7 +194,7 @@ def run_list(request):
 
 
 def _job(request, pk: int) -> Job:
-    return get_object_or_404(Job, pk=pk, site=request.site, kind=JOB_KIND)
+    return with_live_progress(get_object_or_404(Job, pk=pk, site=request.site, kind=JOB_KIND))
 
 
 @site_page

@@ -1,9 +1,9 @@
 """Bill runs in the background: the finance page's run as a job with progress, and the monthly
 run the schedule starts on the 1st.
 
-The job only loads its month and calls `bill_runs.run_bills`. The run is one transaction, and
-`Progress` does not write inside one (a page could not see it before the commit anyway), so a
-page shows the fee items due and the run's state until the run commits, then its result.
+The job only loads its month and calls `bill_runs.run_bills`. The run is one transaction, so
+its progress — fee item by fee item — reaches the page through the cache
+(`core.jobs.with_live_progress`), and its result once it commits.
 
 The monthly run bills, on the 1st of each month in the site's own time zone, every site that
 has an active cyclic fee item and no run of that month yet (a run reversed by hand is not

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
@@ -65,12 +66,29 @@ class Progress:
         now = time.monotonic()
         if self.listener:
             self.listener(self.job)
-        # Progress rows are written outside the job's own write transaction, so a page sees them.
-        if (force or now - self._last_write > 0.5) and not connection.in_atomic_block:
-            Job.objects.filter(pk=self.job.pk).update(
-                done=self.job.done, total=self.job.total, message=self.job.message[:500]
-            )
-            self._last_write = now
+        if not force and now - self._last_write <= 0.5:
+            return
+        self._last_write = now
+        fields = {"done": self.job.done, "total": self.job.total, "message": self.job.message[:500]}
+        if connection.in_atomic_block:
+            # The job's own transaction holds its writes back until it commits (and on SQLite
+            # a second connection could not write meanwhile): tell the pages through the cache.
+            cache.set(_progress_key(self.job.pk), fields, timeout=6 * 3600)
+        else:
+            Job.objects.filter(pk=self.job.pk).update(**fields)
+
+
+def _progress_key(job_id: int) -> str:
+    return f"wuye:job-progress:{job_id}"
+
+
+def with_live_progress(job: Job) -> Job:
+    """The job with its latest progress, also when it reports from inside a transaction."""
+    if job.state == Job.State.RUNNING:
+        live = cache.get(_progress_key(job.pk))
+        if live and live["done"] >= job.done:
+            job.done, job.total, job.message = live["done"], live["total"], live["message"]
+    return job
 
 
 def start_job(

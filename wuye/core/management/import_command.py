@@ -67,8 +67,13 @@ class ImportCommand(BaseCommand):
         raise CommandError(job.message or "the import failed; nothing was saved")
 
     def _draw(self, job: Job) -> None:
-        width = 30
-        filled = int(width * job.done / job.total) if job.total else 0
-        bar = "#" * filled + "-" * (width - filled)
-        self.stdout.write(f"\r[{bar}] {job.done}/{job.total} {job.message}", ending="")
-        self.stdout.flush()
+        draw_progress(self.stdout, job)
+
+
+def draw_progress(stdout, job: Job) -> None:
+    """A job's progress bar on one terminal line, redrawn in place."""
+    width = 30
+    filled = int(width * job.done / job.total) if job.total else 0
+    bar = "#" * filled + "-" * (width - filled)
+    stdout.write(f"\r[{bar}] {job.done}/{job.total} {job.message}", ending="")
+    stdout.flush()
