@@ -15,6 +15,7 @@ from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import Unit
 
 from . import bill_runs, payments, queries, receipts, services
+from .account_api import router as account_router
 from .models import BillLine, BillRun, FeeItem, Payment, Receipt
 
 router = Router(tags=["billing"])
@@ -268,3 +269,6 @@ def receipt_pdf(request, receipt_id: int, paper: str = "a5"):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
     return response
+
+
+router.add_router("/", account_router)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import finance_views, views
+from . import account_views, finance_views, views
 
 app_name = "billing"
 
@@ -17,4 +17,24 @@ urlpatterns = [
     path("runs/", finance_views.run_list, name="runs"),
     path("runs/<int:pk>/", finance_views.run_detail, name="run"),
     path("runs/jobs/<int:pk>/", finance_views.run_job, name="run_job"),
+    path("units/<int:pk>/deposits/new/", account_views.take_deposit, name="take_deposit"),
+    path(
+        "units/<int:pk>/deposits/<int:deposit>/apply/",
+        account_views.apply_deposit,
+        name="apply_deposit",
+    ),
+    path(
+        "units/<int:pk>/deposits/<int:deposit>/refund/",
+        account_views.refund_deposit,
+        name="refund_deposit",
+    ),
+    path("units/<int:pk>/refund-line/", account_views.refund_line, name="refund_line"),
+    path("units/<int:pk>/refund-credit/", account_views.refund_credit, name="refund_credit"),
+    path("units/<int:pk>/cancel-line/", account_views.cancel_line, name="cancel_line"),
+    path("units/<int:pk>/void-payment/", account_views.void_payment, name="void_payment"),
+    path("approvals/", account_views.approval_list, name="approvals"),
+    path("approvals/<int:pk>/decide/", account_views.decide_approval, name="decide_approval"),
+    path("leases/", account_views.lease_list, name="leases"),
+    path("leases/new/", account_views.lease_sign, name="lease_sign"),
+    path("leases/<int:pk>/", account_views.lease_detail, name="lease"),
 ]

@@ -21,7 +21,7 @@ from wuye.core.scoping import access_object
 from wuye.core.spreadsheets import build_workbook, xlsx_response
 from wuye.estate.models import Unit
 
-from . import payments, queries, receipts
+from . import account_views, payments, queries, receipts
 from .daily_close import cashier_days, close_day
 from .forms import PaymentForm
 from .models import Payment, Receipt
@@ -74,6 +74,7 @@ def unit_account(request, pk):
         .select_related("receipt", "cashier")
         .order_by("-received_at")[:20],  # fmt: skip
         "ledger": payments.ledger(unit),
+        **account_views.account_context(request, unit, open_),
     }
     return render(request, "billing/unit_account.html", context, status=400 if form.is_bound and form.errors else 200)  # fmt: skip
 

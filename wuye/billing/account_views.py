@@ -1,0 +1,512 @@
+"""The unit account's deposits, refunds and corrections (issue 5 points 4 and 5), the approval
+requests of a site (point 2) and its leases.
+
+Each form on the unit account posts to a page of its own: a success goes back to the account
+with a message; a refusal is shown on that page, beside the field it concerns (status 400).
+A correction beyond the actor's authority (`BeyondAuthority`) is shown with a button that asks
+the person who may approve it, with the same parameters and reason (status 403)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wuye.core.listing import paginate
+from wuye.core.pages import form_status, site_page, submit_form
+from wuye.core.permissions import ensure_can
+from wuye.core.scoping import access_object
+from wuye.estate.models import Unit
+from wuye.staff.authority import approver_for
+
+from . import approvals, deposits, leases, payments, refunds, services
+from .account_forms import (
+    ApplyDepositForm,
+    CancelLineForm,
+    DecisionForm,
+    DepositForm,
+    LeaseForm,
+    RefundCreditForm,
+    RefundDepositForm,
+    RefundLineForm,
+    TerminateLeaseForm,
+    VoidPaymentForm,
+)
+from .authority import BeyondAuthority, employee_of
+from .models import ApprovalRequest, BillLine, CreditEntry, Deposit, FeeItem, Lease, Payment, Refund
+from .money import CENT, ZERO
+
+Action = ApprovalRequest.Action
+ASK = "billing.add_approvalrequest"
+# The role permission that makes each correction (within the post's authority).
+MAKES = {
+    Action.REFUND: "billing.add_refund",
+    Action.CANCEL_BILL_LINE: "billing.cancel_billline",
+    Action.VOID_PAYMENT: "billing.void_payment",
+}
+
+
+def may_correct(user, action: str) -> bool:
+    """Whether the user may make the correction, or at least ask for it."""
+    return user.has_perm(MAKES[action]) or user.has_perm(ASK)
+
+
+def within_authority(actor, site, action: str, amount: Decimal) -> None:
+    """Refuse like `BeyondAuthority`, naming who may approve, when the actor's role may only
+    ask for this correction (a cashier: no refunds, voids or cancellations of their own). For
+    those whose role makes it, the service checks their post's authority."""
+    if actor.has_perm(MAKES[action]) or not actor.has_perm(ASK):
+        return
+    amount = Decimal(amount).quantize(CENT)
+    employee = employee_of(actor, site.pk)
+    approver = (
+        approver_for(employee, action, amount=amount, include_self=False) if employee else None
+    )
+    raise BeyondAuthority(action, amount, approver)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the unit account shows
+
+
+def paid_lines(unit: Unit):
+    """The unit's lines with something paid on them (refundable), newest first."""
+    lines = payments.with_outstanding(BillLine.objects.filter(unit=unit, cancelled_at__isnull=True))
+    return lines.filter(paid__gte=CENT).select_related("fee_item").order_by("-period_start", "-id")
+
+
+def cancellable_lines(unit: Unit):
+    """The unit's lines nothing is paid on (a paid line is voided or refunded first)."""
+    lines = payments.with_outstanding(BillLine.objects.filter(unit=unit, cancelled_at__isnull=True))
+    return lines.filter(paid__lt=CENT).select_related("fee_item").order_by("-period_start", "-id")
+
+
+def live_payments(unit: Unit):
+    return (
+        Payment.objects.filter(unit=unit, voided_at__isnull=True)
+        .select_related("receipt")
+        .order_by("-received_at")
+    )
+
+
+def credit_by_item(unit: Unit) -> dict:
+    """{fee item or None (general): credit held}, for what is held only."""
+    rows = (
+        CreditEntry.objects.filter(unit=unit)
+        .order_by()
+        .values("fee_item")
+        .annotate(total=Sum("amount"))
+    )
+    held = {row["fee_item"]: Decimal(row["total"]).quantize(CENT) for row in rows}
+    items = FeeItem.objects.in_bulk([pk for pk in held if pk])
+    return {items.get(pk): amount for pk, amount in held.items() if amount > 0}
+
+
+def account_context(request, unit: Unit, open_lines) -> dict:
+    """What the unit account adds for deposits, refunds and corrections (`views.unit_account`)."""
+    user, site = request.user, request.site
+    context: dict = {"deposits": [], "correction_forms": []}
+    if user.has_perm("billing.view_deposit"):
+        context["deposits"] = deposits.deposits_of(unit)
+        for deposit in context["deposits"]:
+            if deposit.held > 0:
+                deposit.apply_form = ApplyDepositForm(
+                    prefix=f"apply-{deposit.pk}", open_lines=open_lines
+                )
+                deposit.refund_form = RefundDepositForm(
+                    prefix=f"refund-deposit-{deposit.pk}", initial={"amount": deposit.held}
+                )
+    if user.has_perm("billing.add_deposit"):
+        form = DepositForm(prefix="deposit", site=site)
+        context["deposit_form"] = form if form.fields["fee_item"].queryset.exists() else None
+    corrections = context["correction_forms"]
+
+    def offer(name: str, title: str, submit: str, form) -> None:
+        url = reverse(f"billing:{name}", args=[unit.pk])
+        corrections.append({"id": name, "url": url, "title": title, "submit": submit, "form": form})
+
+    if may_correct(user, Action.REFUND):
+        lines = paid_lines(unit)
+        if lines.exists():
+            offer("refund_line", _("Refund a paid line"), _("Refund"), RefundLineForm(prefix="refund-line", lines=lines))  # fmt: skip
+        held = credit_by_item(unit)
+        if held:
+            offer("refund_credit", _("Refund prepaid credit"), _("Refund"), RefundCreditForm(prefix="refund-credit", held=held))  # fmt: skip
+    if may_correct(user, Action.CANCEL_BILL_LINE):
+        lines = cancellable_lines(unit)
+        if lines.exists():
+            offer("cancel_line", _("Cancel a line"), _("Cancel the line"), CancelLineForm(prefix="cancel", lines=lines))  # fmt: skip
+    if may_correct(user, Action.VOID_PAYMENT):
+        live = live_payments(unit)
+        if live.exists():
+            offer("void_payment", _("Void a payment"), _("Void the payment"), VoidPaymentForm(prefix="void", live_payments=live))  # fmt: skip
+    context["refunds"] = (
+        Refund.objects.filter(unit=unit).select_related("refunded_by")[:10]
+        if user.has_perm("billing.view_refund")
+        else []
+    )
+    return context
+
+
+# ---------------------------------------------------------------------------------------------
+# The account's actions, each on a page of its own
+
+
+@dataclass(frozen=True)
+class Ask:
+    """How a correction becomes an approval request: its action, amount and parameters."""
+
+    action: str
+    amount: Callable[[dict], Decimal]
+    params: Callable[[dict], dict]
+
+
+def _posted(request):
+    """The POST data of a POST (an empty one too: all a form's fields may be optional)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _unit(request, pk) -> Unit:
+    ensure_can(request.user, "billing.view_billline", request.site)
+    return access_object(
+        Unit.objects.select_related("building"), request.user, pk, site=request.site
+    )
+
+
+def _act(request, unit, form, *, title: str, submit: str, call, done, ask: Ask | None = None,
+         danger: bool = False):  # fmt: skip
+    """GET: the form. POST: `call(cleaned_data)`, back to the account with `done(result)`; or
+    with `ask` in the POST, the same correction asked for (an approval request)."""
+    beyond = None
+    if request.method == "POST" and ask is not None and request.POST.get("ask"):
+        asked = submit_form(form, lambda d: approvals.request_approval(
+            site=request.site, actor=request.user, action=ask.action, params=ask.params(d),
+            reason=d["reason"],
+        ))  # fmt: skip
+        if asked is not None:
+            who = asked.approver_name or _("the company")
+            messages.success(request, _("Asked %(who)s to approve: %(what)s of ¥%(amount)s.") % {
+                "who": who, "what": asked.get_action_display(), "amount": asked.amount})  # fmt: skip
+            return redirect("billing:unit_account", unit.pk)
+    elif request.method == "POST":
+
+        def checked(data):
+            if ask is not None:
+                within_authority(request.user, request.site, ask.action, ask.amount(data))
+            return call(data)
+
+        try:
+            result = submit_form(form, checked)
+        except BeyondAuthority as exc:
+            beyond = exc
+        else:
+            if result is not None:
+                messages.success(request, done(result))
+                return redirect("billing:unit_account", unit.pk)
+    context = {"unit": unit, "form": form, "title": title, "submit": submit, "beyond": beyond,
+               "may_ask": ask is not None and request.user.has_perm(ASK), "danger": danger}  # fmt: skip
+    return render(
+        request,
+        "billing/approval_action.html",
+        context,
+        status=403 if beyond else form_status(form),
+    )
+
+
+def _refund_params(unit, source: str, data: dict, **related) -> dict:
+    params = {"unit": unit.pk, "source": source, "amount": str(data["amount"]),
+              "method": data["method"], "paid_to": data["paid_to"].strip()}  # fmt: skip
+    params.update({key: value for key, value in related.items() if value is not None})
+    return params
+
+
+def _refunded(made: Refund) -> str:
+    return _("Refunded ¥%(amount)s (%(source)s).") % {
+        "amount": made.amount,
+        "source": made.get_source_display(),
+    }
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def take_deposit(request, pk):
+    unit = _unit(request, pk)
+    ensure_can(request.user, "billing.add_deposit", request.site)
+    form = DepositForm(_posted(request), prefix="deposit", site=request.site)
+    return _act(
+        request, unit, form, title=_("Take a deposit"), submit=_("Take the deposit"),
+        call=lambda d: deposits.take_deposit(site=request.site, actor=request.user, unit=unit, **d),
+        done=lambda made: _("Deposit of ¥%(amount)s taken; receipt %(number)s.") % {
+            "amount": made.amount, "number": made.payment.receipt.number},
+    )  # fmt: skip
+
+
+def _deposit(request, unit, pk) -> Deposit:
+    return access_object(
+        Deposit.objects.filter(unit=unit).select_related("fee_item", "payment"),
+        request.user, pk, site=request.site,
+    )  # fmt: skip
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def apply_deposit(request, pk, deposit):
+    unit = _unit(request, pk)
+    ensure_can(request.user, "billing.add_payment", request.site)
+    deposit = _deposit(request, unit, deposit)
+    form = ApplyDepositForm(
+        _posted(request), prefix=f"apply-{deposit.pk}", open_lines=payments.open_lines(unit)
+    )
+    return _act(
+        request, unit, form, title=_("Apply the deposit %(item)s to open lines") % {"item": deposit.fee_item.name},
+        submit=_("Apply the deposit"),
+        call=lambda d: deposits.apply_deposit(deposit=deposit, actor=request.user, amount=d["amount"], lines=d["lines"] or None),
+        done=lambda applied: _("¥%(amount)s of the deposit paid open lines.") % {"amount": applied},
+    )  # fmt: skip
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def refund_deposit(request, pk, deposit):
+    unit = _unit(request, pk)
+    deposit = _deposit(request, unit, deposit)
+    form = RefundDepositForm(
+        _posted(request), prefix=f"refund-deposit-{deposit.pk}",
+        initial={"amount": deposits.held(deposit)},
+    )  # fmt: skip
+    return _act(
+        request, unit, form, title=_("Refund the deposit %(item)s") % {"item": deposit.fee_item.name},
+        submit=_("Refund"), danger=True,
+        call=lambda d: refunds.refund(site=request.site, actor=request.user, unit=unit, source=Refund.Source.DEPOSIT, deposit=deposit, **d),
+        done=_refunded,
+        ask=Ask(Action.REFUND, lambda d: d["amount"], lambda d: _refund_params(unit, Refund.Source.DEPOSIT, d, deposit=deposit.pk)),
+    )  # fmt: skip
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def refund_line(request, pk):
+    unit = _unit(request, pk)
+    form = RefundLineForm(
+        _posted(request), prefix="refund-line", lines=paid_lines(unit),
+        initial={"bill_line": request.GET.get("line")},
+    )  # fmt: skip
+    return _act(
+        request, unit, form, title=_("Refund a paid line"), submit=_("Refund"), danger=True,
+        call=lambda d: refunds.refund(site=request.site, actor=request.user, unit=unit, source=Refund.Source.LINE, **d),
+        done=_refunded,
+        ask=Ask(Action.REFUND, lambda d: d["amount"], lambda d: _refund_params(unit, Refund.Source.LINE, d, bill_line=d["bill_line"].pk)),
+    )  # fmt: skip
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def refund_credit(request, pk):
+    unit = _unit(request, pk)
+    form = RefundCreditForm(_posted(request), prefix="refund-credit", held=credit_by_item(unit))
+
+    def params(data):
+        item = data["fee_item"]
+        return _refund_params(unit, Refund.Source.CREDIT, data, fee_item=item.pk if item else None)
+
+    return _act(
+        request, unit, form, title=_("Refund prepaid credit"), submit=_("Refund"), danger=True,
+        call=lambda d: refunds.refund(site=request.site, actor=request.user, unit=unit, source=Refund.Source.CREDIT, **d),
+        done=_refunded, ask=Ask(Action.REFUND, lambda d: d["amount"], params),
+    )  # fmt: skip
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def cancel_line(request, pk):
+    unit = _unit(request, pk)
+    form = CancelLineForm(_posted(request), prefix="cancel", lines=cancellable_lines(unit))
+    return _act(
+        request, unit, form, title=_("Cancel a line"), submit=_("Cancel the line"), danger=True,
+        call=lambda d: services.cancel_bill_line(line=d["bill_line"], actor=request.user, reason=d["reason"]),
+        done=lambda line: _("Cancelled %(item)s %(period)s.") % {"item": line.fee_item.name, "period": f"{line.period_start:%Y-%m}"},
+        ask=Ask(Action.CANCEL_BILL_LINE, lambda d: d["bill_line"].amount, lambda d: {"bill_line": d["bill_line"].pk}),
+    )  # fmt: skip
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def void_payment(request, pk):
+    unit = _unit(request, pk)
+    form = VoidPaymentForm(_posted(request), prefix="void", live_payments=live_payments(unit))
+    return _act(
+        request, unit, form, title=_("Void a payment"), submit=_("Void the payment"), danger=True,
+        call=lambda d: payments.void_payment(payment=d["payment"], actor=request.user, reason=d["reason"]),
+        done=lambda payment: _("Payment %(number)s voided.") % {"number": payment.receipt.number},
+        ask=Ask(Action.VOID_PAYMENT, lambda d: d["payment"].amount, lambda d: {"payment": d["payment"].pk}),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Approval requests
+
+
+def _ids(requests, key: str) -> set[int]:
+    return {pk for asked in requests if (pk := _pk(asked.params, key)) is not None}
+
+
+def _pk(params: dict, key: str) -> int | None:
+    try:
+        return int(params.get(key))
+    except (TypeError, ValueError):
+        return None
+
+
+def describe(site, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
+    """Each request with `unit` and `what` (the correction in words), in a few queries."""
+    lines = BillLine.objects.of_site(site).select_related("fee_item", "unit").in_bulk(_ids(requests, "bill_line"))  # fmt: skip
+    paid = Payment.objects.of_site(site).select_related("unit", "receipt").in_bulk(_ids(requests, "payment"))  # fmt: skip
+    units = Unit.objects.of_site(site).in_bulk(_ids(requests, "unit"))
+    held = Deposit.objects.of_site(site).select_related("fee_item").in_bulk(_ids(requests, "deposit"))  # fmt: skip
+    items = FeeItem.objects.of_site(site).in_bulk(_ids(requests, "fee_item"))
+    methods = dict(Payment.Method.choices)
+    sources = dict(Refund.Source.choices)
+    for asked in requests:
+        params = asked.params
+        line = lines.get(_pk(params, "bill_line"))
+        parts = []
+        if asked.action == Action.VOID_PAYMENT:
+            payment = paid.get(_pk(params, "payment"))
+            asked.unit = payment.unit if payment else None
+            if payment:
+                parts = [payment.receipt.number, f"{payment.received_at:%Y-%m-%d}", payment.get_method_display()]  # fmt: skip
+        elif asked.action == Action.CANCEL_BILL_LINE:
+            asked.unit = line.unit if line else None
+            if line:
+                parts = [f"{line.fee_item.name} {line.period_start:%Y-%m}"]
+        else:
+            asked.unit = units.get(_pk(params, "unit"))
+            parts = [str(sources.get(params.get("source"), ""))]
+            if line:
+                parts.append(f"{line.fee_item.name} {line.period_start:%Y-%m}")
+            deposit = held.get(_pk(params, "deposit"))
+            if deposit:
+                parts.append(deposit.fee_item.name)
+            item = items.get(_pk(params, "fee_item"))
+            if item:
+                parts.append(item.name)
+            parts.append(str(methods.get(params.get("method"), "")))
+            if params.get("paid_to"):
+                parts.append(_("to %(whom)s") % {"whom": params["paid_to"]})
+        asked.what = " · ".join([str(asked.get_action_display())] + [p for p in parts if p])
+    return requests
+
+
+def _approvals_page(request, failed: DecisionForm | None = None, status: int = 200):
+    site = request.site
+    waiting = list(approvals.pending(site))
+    decided = list(
+        ApprovalRequest.objects.of_site(site)
+        .exclude(state=ApprovalRequest.State.PENDING)
+        .select_related("requested_by", "decided_by")
+        .order_by("-decided_at", "-id")[:50]
+    )
+    describe(site, waiting + decided)
+    for found in waiting:
+        prefix = f"decide-{found.pk}"
+        found.form = failed if failed is not None and failed.prefix == prefix else DecisionForm(prefix=prefix)  # fmt: skip
+        found.mine = found.requested_by_id == request.user.pk
+    context = {"waiting": waiting, "decided": decided}
+    return render(request, "billing/approvals.html", context, status=status)
+
+
+@site_page
+def approval_list(request):
+    ensure_can(request.user, "billing.view_approvalrequest", request.site)
+    return _approvals_page(request)
+
+
+@site_page
+@require_POST
+def decide_approval(request, pk):
+    ensure_can(request.user, "billing.change_approvalrequest", request.site)
+    found = access_object(ApprovalRequest, request.user, pk, site=request.site)
+    form = DecisionForm(request.POST, prefix=f"decide-{found.pk}")
+    try:
+        decided = submit_form(form, lambda d: approvals.decide(
+            request=found, actor=request.user, approve=d["decision"] == "approve", note=d["note"]))  # fmt: skip
+    except PermissionDenied as exc:  # beyond the decider's authority, or their own request
+        messages.error(request, str(exc))
+        return _approvals_page(request, form, status=403)
+    if decided is None:
+        return _approvals_page(request, form, status=400)
+    text = (
+        _("Approved and carried out: %(what)s of ¥%(amount)s.")
+        if decided.state == ApprovalRequest.State.APPROVED
+        else _("Rejected: %(what)s of ¥%(amount)s.")
+    )
+    messages.success(request, text % {"what": decided.get_action_display(), "amount": decided.amount})  # fmt: skip
+    return redirect("billing:approvals")
+
+
+# ---------------------------------------------------------------------------------------------
+# Leases
+
+
+@site_page
+def lease_list(request):
+    ensure_can(request.user, "billing.view_lease", request.site)
+    found = (
+        Lease.objects.of_site(request.site)
+        .select_related("unit", "parking_space", "fee_item")
+        .order_by("-starts_on", "number")
+    )
+    context = {"page_obj": paginate(request, found), "today": timezone.localdate()}
+    return render(request, "billing/leases.html", context)
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def lease_sign(request):
+    ensure_can(request.user, "billing.add_lease", request.site)
+    form = LeaseForm(_posted(request), site=request.site)
+    if request.method == "POST":
+        lease = submit_form(form, lambda d: leases.sign_lease(site=request.site, actor=request.user, **d))  # fmt: skip
+        if lease is not None:
+            messages.success(request, _("Lease %(number)s signed.") % {"number": lease.number})
+            return redirect("billing:lease", lease.pk)
+    return render(request, "billing/lease_form.html", {"form": form}, status=form_status(form))
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def lease_detail(request, pk):
+    ensure_can(request.user, "billing.view_lease", request.site)
+    lease = access_object(
+        Lease.objects.select_related("unit", "parking_space", "fee_item"),
+        request.user, pk, site=request.site,
+    )  # fmt: skip
+    form = None
+    if request.method == "POST":
+        ensure_can(request.user, "billing.change_lease", request.site)
+        form = TerminateLeaseForm(request.POST)
+        ended = submit_form(form, lambda d: leases.terminate_lease(lease=lease, actor=request.user, on=d["on"], reason=d["reason"]))  # fmt: skip
+        if ended is not None:
+            messages.success(request, _("Lease %(number)s ends on %(day)s.") % {"number": ended.number, "day": f"{ended.terminated_on:%Y-%m-%d}"})  # fmt: skip
+            return redirect("billing:lease", lease.pk)
+    elif request.user.has_perm("billing.change_lease") and lease.terminated_on is None:
+        form = TerminateLeaseForm()
+    rent = list(
+        payments.with_outstanding(BillLine.objects.filter(lease=lease))
+        .select_related("fee_item")
+        .order_by("period_start", "id")
+    )
+    for line in rent:
+        line.paid = line.paid.quantize(CENT)
+        line.outstanding = ZERO if line.cancelled_at else line.amount - line.paid
+    context = {"lease": lease, "lines": rent, "form": form}
+    return render(request, "billing/lease.html", context, status=form_status(form) if form else 200)
