@@ -16,6 +16,7 @@ from wuye.estate.models import Unit
 
 from . import bill_runs, payments, queries, receipts, services
 from .account_api import router as account_router
+from .meter_api import router as meter_router
 from .models import BillLine, BillRun, FeeItem, Payment, Receipt
 
 router = Router(tags=["billing"])
@@ -272,3 +273,4 @@ def receipt_pdf(request, receipt_id: int, paper: str = "a5"):
 
 
 router.add_router("/", account_router)
+router.add_router("/", meter_router)

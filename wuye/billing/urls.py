@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, finance_views, views
+from . import account_views, finance_views, meter_views, views
 
 app_name = "billing"
 
@@ -37,4 +37,28 @@ urlpatterns = [
     path("leases/", account_views.lease_list, name="leases"),
     path("leases/new/", account_views.lease_sign, name="lease_sign"),
     path("leases/<int:pk>/", account_views.lease_detail, name="lease"),
+    path("meters/", meter_views.meter_list, name="meters"),
+    path("meters/usage/", meter_views.usage, name="meter_usage"),
+    path("readings/", meter_views.reading_sheet, name="readings"),
+    path("readings/meters/<int:pk>/", meter_views.record_reading, name="record_reading"),
+    path("readings/held/", meter_views.held_readings, name="held_readings"),
+    path(
+        "readings/<int:pk>/confirm/",
+        meter_views.check_reading,
+        {"action": "confirm"},
+        name="confirm_reading",
+    ),
+    path(
+        "readings/<int:pk>/reject/",
+        meter_views.check_reading,
+        {"action": "reject"},
+        name="reject_reading",
+    ),
+    path("readings/import/", meter_views.reading_import, name="reading_import"),
+    path("readings/import/<int:pk>/", meter_views.reading_import_job, name="reading_import_job"),
+    path(
+        "readings/import/template.xlsx",
+        meter_views.reading_import_template,
+        name="reading_import_template",
+    ),
 ]
