@@ -55,6 +55,8 @@ def request_approval(*, site, actor, action: str, params: dict, reason: str) -> 
         )
         params = {**params, "amount": str(amount)}
     subject, amount = _subject(site, action, params)
+    if action == Action.REFUND:  # what the approver will refund must be there to refund now
+        refunds.check_available(unit=subject, source=params.get("source", ""), amount=amount, **_related(site, params))  # fmt: skip
     params = {key: params[key] for key in sorted(params)}
     try:
         with transaction.atomic():
@@ -70,6 +72,17 @@ def request_approval(*, site, actor, action: str, params: dict, reason: str) -> 
     return request
 
 
+def _related(site, params: dict) -> dict:
+    """The line, deposit or earmark a refund request names, of this site only."""
+    found = {}
+    for name, model in (("bill_line", BillLine), ("deposit", Deposit), ("fee_item", FeeItem)):
+        value = params.get(name)
+        found[name] = model.objects.filter(site=site, pk=value).first() if str(value or "").isdigit() else None  # fmt: skip
+        if value not in (None, "") and found[name] is None:
+            raise invalid("params", _("Name what is to be corrected."), "not_found")
+    return found
+
+
 def _carry_out(request: ApprovalRequest, actor):
     site, params = request.site, request.params
     subject, _amount = _subject(site, request.action, params)
@@ -77,11 +90,7 @@ def _carry_out(request: ApprovalRequest, actor):
         return services.cancel_bill_line(line=subject, actor=actor, reason=request.reason)
     if request.action == Action.VOID_PAYMENT:
         return payments.void_payment(payment=subject, actor=actor, reason=request.reason)
-    related = {
-        "bill_line": BillLine.objects.filter(site=site, pk=params.get("bill_line")).first(),
-        "deposit": Deposit.objects.filter(site=site, pk=params.get("deposit")).first(),
-        "fee_item": FeeItem.objects.filter(site=site, pk=params.get("fee_item")).first(),
-    }
+    related = _related(site, params)
     return refunds.refund(
         site=site, actor=actor, unit=subject, source=params.get("source", ""),
         amount=params["amount"], method=params.get("method", ""), reason=request.reason,

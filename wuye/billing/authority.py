@@ -19,11 +19,12 @@ class BeyondAuthority(PermissionDenied):
     def __init__(self, action: str, amount: Decimal, approver: Employee | None):
         self.action, self.amount, self.approver = action, amount, approver
         who = approver.name if approver else _("the company")
-        label = AuthorityRule.Action(action).label
-        super().__init__(
-            _("%(action)s of ¥%(amount)s is beyond your authority; %(who)s may approve it.")
-            % {"action": label, "amount": amount, "who": who}
-        )
+        sentences = {
+            AuthorityRule.Action.CANCEL_BILL_LINE: _("Cancelling ¥%(amount)s is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.VOID_PAYMENT: _("Voiding ¥%(amount)s is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.REFUND: _("Refunding ¥%(amount)s is beyond your authority; %(who)s may approve it."),
+        }  # fmt: skip
+        super().__init__(sentences[action] % {"amount": amount, "who": who})
 
 
 def employee_of(actor, site_id) -> Employee | None:

@@ -28,6 +28,31 @@ from .services import line_paid
 Source = Refund.Source
 
 
+def check_available(*, unit: Unit, source: str, amount, bill_line=None, deposit=None,
+                    fee_item=None) -> tuple:  # fmt: skip
+    """That `amount` can be refunded from this source of the unit (a field error otherwise);
+    returns the (bill line, deposit, fee item) the source names, the others None."""
+    if source == Source.LINE:
+        if bill_line is None or bill_line.unit_id != unit.pk:
+            raise invalid("bill_line", _("Choose a line of this unit."), "not_found")
+        BillLine.objects.select_for_update(of=("self",)).filter(pk=bill_line.pk).first()
+        available, named = line_paid(bill_line), (bill_line, None, None)
+    elif source == Source.CREDIT:
+        if fee_item is not None and fee_item.site_id != unit.site_id:
+            raise invalid("fee_item", _("No such fee item at this site."), "not_found")
+        available, named = credit_balance(unit, fee_item), (None, None, fee_item)
+    elif source == Source.DEPOSIT:
+        if deposit is None or deposit.unit_id != unit.pk:
+            raise invalid("deposit", _("Choose a deposit of this unit."), "not_found")
+        deposit = Deposit.objects.select_for_update(of=("self",)).select_related("payment").get(pk=deposit.pk)  # fmt: skip
+        available, named = deposits.held(deposit), (None, deposit, None)
+    else:
+        raise invalid("source", _("Choose what is refunded."), "invalid_choice")
+    if amount > available:
+        raise invalid("amount", _("Only ¥%(available)s can be refunded.") % {"available": available}, "more_than_available")  # fmt: skip
+    return named
+
+
 def refund(
     *, site, actor, unit: Unit, source: str, amount, method: str, reason: str,
     bill_line: BillLine | None = None, deposit: Deposit | None = None,
@@ -41,34 +66,16 @@ def refund(
     reason = (reason or "").strip()
     if not reason:
         raise invalid("reason", _("Say why the money is refunded."), "required")
-    if source not in Source.values:
-        raise invalid("source", _("Choose what is refunded."), "invalid_choice")
     amount, _tendered, _change = checked_money(method, amount, None)
     if approval is None:
         require_authority(actor, site.pk, AuthorityRule.Action.REFUND, amount)
     with transaction.atomic():
-        Unit.objects.select_for_update(of=("self",)).filter(
-            pk=unit.pk
-        ).first()  # one refund of a unit at a time
-        if source == Source.LINE:
-            if bill_line is None or bill_line.unit_id != unit.pk:
-                raise invalid("bill_line", _("Choose a line of this unit."), "not_found")
-            BillLine.objects.select_for_update(of=("self",)).filter(pk=bill_line.pk).first()
-            available = line_paid(bill_line)
-            fee_item = deposit = None
-        elif source == Source.CREDIT:
-            if fee_item is not None and fee_item.site_id != site.pk:
-                raise invalid("fee_item", _("No such fee item at this site."), "not_found")
-            available = credit_balance(unit, fee_item)
-            bill_line = deposit = None
-        else:
-            if deposit is None or deposit.unit_id != unit.pk:
-                raise invalid("deposit", _("Choose a deposit of this unit."), "not_found")
-            deposit = Deposit.objects.select_for_update(of=("self",)).select_related("payment").get(pk=deposit.pk)  # fmt: skip
-            available = deposits.held(deposit)
-            bill_line = fee_item = None
-        if amount > available:
-            raise invalid("amount", _("Only ¥%(available)s can be refunded.") % {"available": available}, "more_than_available")  # fmt: skip
+        # One refund of a unit at a time, so two can't both take what is available.
+        Unit.objects.select_for_update(of=("self",)).filter(pk=unit.pk).first()
+        bill_line, deposit, fee_item = check_available(
+            unit=unit, source=source, amount=amount, bill_line=bill_line, deposit=deposit,
+            fee_item=fee_item,
+        )  # fmt: skip
         made = Refund.objects.create(
             site=site, unit=unit, source=source, amount=amount, method=method,
             bill_line=bill_line, deposit=deposit, fee_item=fee_item, reason=reason[:200],

@@ -164,3 +164,17 @@ def test_approval_requests_name_only_this_sites_records(unit, finance, site_b):
                                    params=params, reason="x")  # fmt: skip
     assert codes(exc.value) == {"not_found"}
     assert not ApprovalRequest.objects.exists()
+
+
+def test_a_refund_request_is_checked_when_asked_not_only_when_approved(unit, finance):
+    line = BillLine.objects.get(unit=unit)  # billed ¥800, nothing paid
+    params = {"unit": unit.pk, "source": "line", "bill_line": line.pk, "amount": "800", "method": "cash"}  # fmt: skip
+    with pytest.raises(ValidationError) as exc:
+        approvals.request_approval(site=unit.site, actor=finance["sup"].user, action="refund",
+                                   params=params, reason="x")  # fmt: skip
+    assert codes(exc.value) == {"more_than_available"}
+    with pytest.raises(ValidationError) as exc:
+        approvals.request_approval(site=unit.site, actor=finance["sup"].user, action="refund",
+                                   params={**params, "bill_line": 999999}, reason="x")  # fmt: skip
+    assert codes(exc.value) == {"not_found"}
+    assert not ApprovalRequest.objects.exists()
