@@ -4,24 +4,38 @@ Builds a site of N units (set-based) with three monthly fee items — management
 area, maintenance fund by indoor area, a fixed sanitation charge — and times the bill run of
 one month (3 × N lines), then a single hand-written `INSERT … SELECT` of the same rows into the
 same table (for the next month, so the two don't collide), in the same database and run.
-Prints `{"units", "lines", "bill_run_s", "baseline_s", "ratio", "payments_10k_s",
-"statement_ms"}`; the last two are null until payments and statements are built.
+
+Then a cashier (a user with the cashier role, a member of the site) takes 10,000 cash payments
+through `payments.take_payment`, each for a different unit, paying all its open lines oldest
+first — one transaction, one receipt and one audit row each, as at the counter. A site of fewer
+units pays each unit but the last once and scales the time to 10,000 (`payments` says how many
+were taken). Last, the statement of one unit with a long history — 24 months of three fee
+items and a payment each month, one of them partly taken as credit and drawn — is read
+several times through `queries.statement`; `statement_ms` is the median.
+
+Prints `{"units", "lines", "bill_run_s", "baseline_s", "ratio", "payments", "payments_10k_s",
+"statement_entries", "statement_ms"}`.
 """
 
 from __future__ import annotations
 
 import datetime
+import statistics
 import time
 from collections.abc import Callable
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models import Sum
 
-from wuye.core.models import Company, Site
+from wuye.core.models import Company, Site, SiteMembership
 from wuye.estate.models import Building, Unit
 
-from . import bill_runs, services
+from . import bill_runs, payments, queries, services
 from .models import BillLine, FeeItem
+from .money import CENT
 
 MONTH = datetime.date(2026, 11, 1)
 ITEMS = [  # code, method, rate
@@ -29,6 +43,9 @@ ITEMS = [  # code, method, rate
     ("fund", FeeItem.Method.INDOOR_AREA, "0.25"),
     ("clean", FeeItem.Method.PER_UNIT, "15"),
 ]
+PAYMENTS = 10_000  # each for a different unit
+HISTORY_MONTHS = 24  # of the unit whose statement is timed
+STATEMENT_CALLS = 9  # the median of these
 
 
 def build_units(site: Site, count: int) -> None:
@@ -86,6 +103,94 @@ def baseline(site: Site, items: list[FeeItem], month: datetime.date) -> float:
     return time.perf_counter() - started
 
 
+def cashier_of(site: Site):
+    """A user with the cashier role at `site` only, as the cashier's pages have."""
+    user = get_user_model().objects.create_user("bench-cashier", password="bench-2026")
+    user.groups.add(Group.objects.get(name="cashier"))
+    SiteMembership.objects.create(user=user, site=site, is_default=True)
+    return user
+
+
+def take_payments(site: Site, cashier, count: int, report: Callable[[str], None]) -> float:
+    """Seconds for `count` cash payments, each paying all the open lines of a different unit
+    (the first `count` units), oldest first. What each unit owes is read beforehand, in one
+    grouped query, so the time is that of the payments alone."""
+    ids = list(Unit.objects.of_site(site).order_by("pk").values_list("pk", flat=True)[:count])
+    owed = dict(
+        BillLine.objects.filter(unit_id__gte=ids[0], unit_id__lte=ids[-1], cancelled_at=None)
+        .values_list("unit_id")
+        .annotate(total=Sum("amount"))
+        .values_list("unit_id", "total")
+    )
+    units = list(Unit.objects.filter(pk__gte=ids[0], pk__lte=ids[-1]).order_by("pk"))
+    started = time.perf_counter()
+    for done, unit in enumerate(units, start=1):
+        amount = Decimal(owed[unit.pk]).quantize(CENT)
+        tendered = (amount / 100).to_integral_value(ROUND_CEILING) * 100  # notes, with change
+        payments.take_payment(site=site, actor=cashier, unit=unit, method="cash", amount=amount,
+                              tendered=tendered, idempotency_key=f"bench-{unit.pk}")  # fmt: skip
+        if done % 1000 == 0:
+            report(f"payments: {done:,} in {time.perf_counter() - started:.1f}s")
+    return time.perf_counter() - started
+
+
+def build_history(site: Site, items: list[FeeItem], unit: Unit, cashier) -> None:
+    """`unit` billed for the 24 months before the bench's month (inserted in one statement,
+    as a run would) and paid at the counter month by month. Half-way, a payment for that
+    month's lines carries ¥100 more as credit, which is drawn onto the next month's lines at
+    once; that month's payment is ¥100 less."""
+    months = []
+    for back in range(HISTORY_MONTHS, 0, -1):
+        index = MONTH.year * 12 + MONTH.month - 1 - back
+        months.append(datetime.date(index // 12, index % 12 + 1, 1))
+    lines: dict[datetime.date, list[BillLine]] = {}
+    for start in months:
+        end = (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        for item, (_code, method, rate) in zip(items, ITEMS, strict=True):
+            quantity = {"floor_area": unit.floor_area, "indoor_area": unit.indoor_area}.get(
+                method, Decimal(1)
+            )
+            amount = (quantity * Decimal(rate)).quantize(CENT, ROUND_HALF_UP)
+            lines.setdefault(start, []).append(
+                BillLine(
+                    site=site,
+                    fee_item=item,
+                    target=f"unit:{unit.pk}",
+                    unit=unit,
+                    period_start=start,
+                    period_end=end,
+                    quantity=quantity,
+                    rate=Decimal(rate),
+                    amount=amount,
+                    due_date=end + datetime.timedelta(days=15),
+                )
+            )
+    BillLine.objects.bulk_create([line for month in lines.values() for line in month])
+    drawn = Decimal(0)
+    for i, start in enumerate(months):
+        total = sum((line.amount for line in lines[start]), Decimal(0))
+        if i == HISTORY_MONTHS // 2:
+            chosen = [line.pk for line in BillLine.objects.filter(unit=unit, period_start=start)]
+            payments.take_payment(site=site, actor=cashier, unit=unit, method="qr",
+                                  amount=total + 100, lines=chosen, take_rest_as_credit=True)  # fmt: skip
+            drawn = payments.apply_credit(unit=unit, actor=cashier)
+        else:
+            payments.take_payment(site=site, actor=cashier, unit=unit, method="qr",
+                                  amount=total - drawn)  # fmt: skip
+            drawn = Decimal(0)
+
+
+def time_statement(unit: Unit) -> tuple[int, float]:
+    """The number of entries and the median of several reads of the statement, in ms."""
+    entries = len(queries.statement(unit))  # and the first read warms the caches
+    times = []
+    for _ in range(STATEMENT_CALLS):
+        started = time.perf_counter()
+        queries.statement(unit)
+        times.append((time.perf_counter() - started) * 1000)
+    return entries, statistics.median(times)
+
+
 def run(*, units: int = 100_000, report: Callable[[str], None] = lambda m: None) -> dict:
     user = get_user_model().objects.create_superuser("bench", password="bench-2026")
     company = Company.objects.create(name="基准物业")
@@ -109,14 +214,24 @@ def run(*, units: int = 100_000, report: Callable[[str], None] = lambda m: None)
     bill_run_s = time.perf_counter() - started
     report(f"bill run: {bill.lines:,} lines in {bill_run_s:.2f}s; baseline INSERT … SELECT")
     baseline_s = baseline(site, items, datetime.date(2026, 12, 1))
+    cashier = cashier_of(site)
+    paid = min(PAYMENTS, units - 1)  # the last unit keeps its long history to itself
+    report(f"{paid:,} payments")
+    payments_s = take_payments(site, cashier, paid, report)
+    report("a unit with a long history; its statement")
+    unit = Unit.objects.of_site(site).order_by("-pk").first()
+    build_history(site, items, unit, cashier)
+    entries, statement_ms = time_statement(unit)
     return {
         "units": units,
         "lines": bill.lines,
         "bill_run_s": round(bill_run_s, 3),
         "baseline_s": round(baseline_s, 3),
         "ratio": round(bill_run_s / baseline_s, 2),
-        "payments_10k_s": None,
-        "statement_ms": None,
+        "payments": paid,
+        "payments_10k_s": round(payments_s * PAYMENTS / paid, 3),
+        "statement_entries": entries,
+        "statement_ms": round(statement_ms, 2),
     }
 
 

@@ -38,6 +38,11 @@ def layout_of(site) -> ReceiptLayout:
     )
 
 
+def company_name(layout: ReceiptLayout, site) -> str:
+    """The name printed at the top of the site's documents (receipts, statements)."""
+    return layout.company_name or site.company.name
+
+
 def _period(start, end) -> str:
     same_month = (start.year, start.month) == (end.year, end.month)
     return f"{start:%Y-%m}" if same_month else f"{start:%Y-%m}~{end:%Y-%m}"
@@ -92,7 +97,7 @@ def render(receipt: Receipt, *, paper: str = "a5", reprint: bool = False) -> byt
             pdf.drawString(margin, y, text)
         y -= font_size * gap
 
-    line(layout.company_name or site.company.name, font_size=size + 2, center=True)
+    line(company_name(layout, site), font_size=size + 2, center=True)
     line(layout.title + ("（重印）" if reprint else ""), font_size=size + 4, center=True)
     if reprint:
         line("REPRINT 重印件", center=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.cashier, name="cashier"),
     path("units/<int:pk>/", views.unit_account, name="unit_account"),
     path("units/<int:pk>/statement.xlsx", views.statement_xlsx, name="statement_xlsx"),
+    path("units/<int:pk>/statement.pdf", views.statement_pdf, name="statement_pdf"),
     path("receipts/<int:pk>.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("close/", views.daily_close, name="daily_close"),
     path("fee-items/", finance_views.fee_item_list, name="fee_items"),

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -21,7 +22,7 @@ from wuye.core.scoping import access_object
 from wuye.core.spreadsheets import build_workbook, xlsx_response
 from wuye.estate.models import Unit
 
-from . import account_views, payments, queries, receipts
+from . import account_views, payments, queries, receipts, statements
 from .daily_close import cashier_days, close_day
 from .forms import PaymentForm
 from .models import Payment, Receipt
@@ -102,6 +103,16 @@ def statement_xlsx(request, pk):
         _("Balance"),
     ]
     return xlsx_response(_("statement-%(unit)s.xlsx") % {"unit": unit.code}, build_workbook(unit.code, headers, rows))  # fmt: skip
+
+
+@site_page
+def statement_pdf(request, pk):
+    unit = _unit(request, pk)
+    content = statements.render_statement(unit, queries.statement(unit), site=request.site)
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = _("statement-%(unit)s.pdf") % {"unit": unit.code}
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
 
 
 @site_page

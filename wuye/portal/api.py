@@ -4,10 +4,13 @@ household of a unit — only with an approved link (another household answers 40
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -186,6 +189,69 @@ def household(request, unit_id: int):
         )
         for e in entries
     ]
+
+
+class ResidentOpenLineOut(Schema):
+    id: int
+    fee_item: str
+    period_start: datetime.date
+    period_end: datetime.date
+    due_date: datetime.date
+    amount: Decimal
+    paid: Decimal
+    outstanding: Decimal
+
+
+class ResidentEntryOut(Schema):
+    at: datetime.datetime
+    what: str
+    reference: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+class ResidentStatementOut(Schema):
+    unit: int
+    unit_code: str
+    balance: Decimal = Field(description="What the unit owes (negative: what it holds).")
+    credit_held: Decimal
+    open_total: Decimal
+    open_lines: list[ResidentOpenLineOut] = Field(description="Oldest first.")
+    entries: list[ResidentEntryOut] = Field(description="Oldest first, with the running balance.")
+
+
+@router.get(
+    "/units/{unit_id}/statement",
+    response=ResidentStatementOut,
+    summary="My unit's open charges, credit and statement (only with an approved link)",
+)
+def unit_statement(request, unit_id: int):
+    _account(request)
+    account = queries.unit_statement(request.user, unit_id)
+    return {
+        "unit": account.unit.pk, "unit_code": account.unit.code, "balance": account.balance,
+        "credit_held": account.credit_held, "open_total": account.open_total,
+        "open_lines": [
+            {"id": line.pk, "fee_item": line.fee_item.name, "period_start": line.period_start,
+             "period_end": line.period_end, "due_date": line.due_date, "amount": line.amount,
+             "paid": line.paid, "outstanding": line.outstanding}
+            for line in account.open_lines
+        ],
+        "entries": [e.__dict__ for e in account.entries],
+    }  # fmt: skip
+
+
+@router.get(
+    "/units/{unit_id}/statement/pdf",
+    summary="My unit's statement as PDF (only with an approved link)",
+)
+def unit_statement_pdf(request, unit_id: int):
+    _account(request)
+    filename, content = queries.statement_pdf(request.user, unit_id)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
 
 
 class DecisionIn(Schema):

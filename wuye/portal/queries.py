@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuye.billing import payments, statements
+from wuye.billing import queries as billing
+from wuye.billing.models import BillLine
 from wuye.estate.models import Unit
 from wuye.people.queries import Occupants, unit_occupants
 
@@ -33,6 +42,43 @@ def resident_unit(user, unit_id) -> Unit:
 
 def household_of(user, unit_id) -> Occupants:
     return unit_occupants(resident_unit(user, unit_id))
+
+
+@dataclass
+class UnitStatement:
+    """What a resident sees of a unit's account: what is open (oldest first, with due dates),
+    the credit held, and every entry with the running balance (oldest first)."""
+
+    unit: Unit
+    open_lines: list[BillLine]
+    open_total: Decimal
+    credit_held: Decimal
+    entries: list[billing.Entry]
+    balance: Decimal
+    today: datetime.date
+
+
+def unit_statement(user, unit_id) -> UnitStatement:
+    """The statement of a unit `user` has an approved link to; 404 otherwise."""
+    unit = resident_unit(user, unit_id)
+    open_ = payments.open_lines(unit)
+    return UnitStatement(
+        unit=unit,
+        open_lines=open_,
+        open_total=sum((line.outstanding for line in open_), Decimal("0.00")),
+        credit_held=billing.credit_held(unit),
+        entries=billing.statement(unit),
+        balance=payments.ledger(unit).balance,
+        today=timezone.localdate(),
+    )
+
+
+def statement_pdf(user, unit_id) -> tuple[str, bytes]:
+    """The file name and the PDF of a unit's statement, for a resident linked to it (404
+    otherwise)."""
+    unit = resident_unit(user, unit_id)
+    content = statements.render_statement(unit, billing.statement(unit), site=unit.site)
+    return _("statement-%(unit)s.pdf") % {"unit": unit.code}, content
 
 
 def requests_for_owner(user):

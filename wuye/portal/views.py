@@ -7,8 +7,9 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -80,6 +81,25 @@ def unit_page(request, pk):
     found = queries.household_of(request.user, pk)
     unit = queries.resident_unit(request.user, pk)
     return render(request, "portal/unit.html", {"unit": unit, "found": found})
+
+
+@login_required(login_url="portal:sign_in")
+def unit_statement(request, pk):
+    """The unit's account on a phone: what is open and when it is due, the credit held, every
+    entry with the running balance (newest first), and the PDF."""
+    _resident(request)
+    return render(
+        request, "portal/statement.html", {"account": queries.unit_statement(request.user, pk)}
+    )
+
+
+@login_required(login_url="portal:sign_in")
+def unit_statement_pdf(request, pk):
+    _resident(request)
+    filename, content = queries.statement_pdf(request.user, pk)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
 
 
 def _decide(request, link: ResidentLink, back: str):
