@@ -10,8 +10,9 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from wuye.core.schedule import Entry, register
 
-        # Registers the "billing.run_bills" job handler, so any process can run the job.
-        from . import jobs  # noqa: F401
+        # Registers the bill run's and the readings import's job handlers, so any process (a
+        # Celery worker too) can run the jobs.
+        from . import jobs, meter_import  # noqa: F401
 
         # Hourly, so the 1st is caught early in every site's time zone; it bills once a month.
         register(Entry("billing-monthly-run", "wuye.billing.tasks.monthly_bill_run_task", 3600))

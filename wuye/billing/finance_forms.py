@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuye.estate.models import Building, Unit
 
+from .forms import MonthField
 from .models import FeeItem, Rate
 
 DATE = {"type": "date"}
@@ -221,34 +222,6 @@ def rate_text(amount: Decimal) -> str:
     """A rate as entered: 2.80, 3.00, 2.8525 (rates keep four places; most use two)."""
     exact = amount.normalize()
     return str(exact if exact.as_tuple().exponent < -2 else amount.quantize(Decimal("0.01")))
-
-
-class MonthField(forms.CharField):
-    """A month as `YYYY-MM`, cleaned to its first day."""
-
-    # A text input: every browser takes it, and the style sheet dresses it like the others.
-    widget = forms.TextInput(
-        attrs={"placeholder": "2026-05", "inputmode": "numeric", "maxlength": 7}
-    )
-
-    def to_python(self, value):
-        value = super().to_python(value).strip()
-        if not value:
-            return None
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", value)
-        try:
-            return datetime.date(int(match[1]), int(match[2]), 1) if match else None
-        except ValueError:
-            return None
-
-    def clean(self, value):
-        month = self.to_python(value)
-        if month is None:
-            raise forms.ValidationError(
-                _("Enter a month like 2026-05.") if value else self.error_messages["required"],
-                code="invalid" if value else "required",
-            )
-        return month
 
 
 class RunBillsForm(forms.Form):

@@ -1,9 +1,40 @@
-"""Forms of the cashier's pages: shape and type checks; the services decide the rest."""
+"""Forms of the cashier's pages, and the month field every billing page shares: shape and type
+checks; the services decide the rest."""
+
+import datetime
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import FeeItem, Payment
+
+
+def parse_month(text: str | None) -> datetime.date | None:
+    """`2026-05` → its first day; None when it isn't one."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*", text or "")
+    try:
+        return datetime.date(int(match[1]), int(match[2]), 1) if match else None
+    except ValueError:
+        return None
+
+
+class MonthField(forms.CharField):
+    """A month as `YYYY-MM`, cleaned to its first day."""
+
+    # A text input: every browser takes it, and the style sheet dresses it like the others.
+    widget = forms.TextInput(
+        attrs={"placeholder": "2026-05", "inputmode": "numeric", "maxlength": 7}
+    )
+
+    def clean(self, value):
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(
+                _("Enter a month like 2026-05.") if value else self.error_messages["required"],
+                code="invalid" if value else "required",
+            )
+        return month
 
 
 class PaymentForm(forms.Form):

@@ -3,42 +3,16 @@ unique, readings in order, what is suspicious)."""
 
 from __future__ import annotations
 
-import datetime
-import re
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wuye.estate.models import Building
 
+from .forms import MonthField
 from .models import FeeItem, Meter
 
 DATE = {"type": "date"}
-
-
-def parse_month(text: str | None) -> datetime.date | None:
-    """`2026-05` (what `<input type="month">` sends) → its first day; None when it isn't one."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*", text or "")
-    try:
-        return datetime.date(int(match[1]), int(match[2]), 1) if match else None
-    except ValueError:
-        return None
-
-
-class MonthField(forms.CharField):
-    """A month as `YYYY-MM`, cleaned to its first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-05"})
-
-    def clean(self, value):
-        month = parse_month(value)
-        if month is None:
-            raise forms.ValidationError(
-                _("Enter a month like 2026-05.") if value else self.error_messages["required"],
-                code="invalid" if value else "required",
-            )
-        return month
 
 
 class MeterForm(forms.Form):

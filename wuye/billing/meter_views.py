@@ -29,7 +29,8 @@ from wuye.core.spreadsheets import build_workbook, xlsx_response
 from wuye.estate.models import Building, Unit
 
 from . import meter_queries, meters
-from .meter_forms import ConfirmForm, ImportForm, MeterForm, ReadingForm, RejectForm, parse_month
+from .forms import parse_month
+from .meter_forms import ConfirmForm, ImportForm, MeterForm, ReadingForm, RejectForm
 from .meter_import import JOB_KIND, import_report, reading_template, start_reading_import
 from .models import Meter, MeterReading
 

@@ -142,7 +142,7 @@ def why_suspicious(meter: Meter, previous: Decimal, value: Decimal, usage: Decim
     average = sum(history, Decimal(0)) / len(history)
     if usage > average * JUMP_FACTOR and usage - average >= JUMP_MINIMUM:
         return _("Usage %(usage)s is more than %(factor)s times the average of %(average)s.") % {
-            "usage": usage.normalize(), "factor": JUMP_FACTOR,
+            "usage": format(usage.normalize(), "f"), "factor": JUMP_FACTOR,
             "average": average.quantize(Decimal("0.01")),
         }  # fmt: skip
     return ""

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuye.core.models import SiteScopedModel
 from wuye.estate.models import Building, ParkingSpace, Unit
@@ -456,9 +457,9 @@ class Meter(SiteScopedModel):
     area's) whose usage is split among the units it serves (R-FEE-02)."""
 
     class Kind(models.TextChoices):
-        WATER = "water", _("water")
-        ELECTRICITY = "electricity", _("electricity")
-        GAS = "gas", _("gas")
+        WATER = "water", pgettext_lazy("meter kind", "water")
+        ELECTRICITY = "electricity", pgettext_lazy("meter kind", "electricity")
+        GAS = "gas", pgettext_lazy("meter kind", "gas")
 
     class Split(models.TextChoices):
         AREA = "area", _("by floor area")
@@ -527,10 +528,10 @@ class MeterReading(SiteScopedModel):
     only once confirmed."""
 
     class State(models.TextChoices):
-        ACCEPTED = "accepted", _("accepted")
-        HELD = "held", _("held for a second look")
-        CONFIRMED = "confirmed", _("confirmed")
-        REJECTED = "rejected", _("rejected")
+        ACCEPTED = "accepted", pgettext_lazy("meter reading", "accepted")
+        HELD = "held", pgettext_lazy("meter reading", "held for a second look")
+        CONFIRMED = "confirmed", pgettext_lazy("meter reading", "confirmed")
+        REJECTED = "rejected", pgettext_lazy("meter reading", "rejected")
 
     class Source(models.TextChoices):
         PHONE = "phone", _("read on the phone page")
