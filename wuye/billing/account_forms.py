@@ -52,6 +52,25 @@ def line_label(line) -> str:
     return text + (f" · {_('paid')} ¥{paid.quantize(CENT)}" if paid else "")
 
 
+class ChargeForm(forms.Form):
+    """A one-off charge on the unit (a replacement card, a paid job done off the desk…)."""
+
+    fee_item = forms.ModelChoiceField(label=_("Fee item"), queryset=FeeItem.objects.none())
+    amount = _money(_("Amount (yuan)"), required=False, help_text=_("Empty: the fee item's rate for the unit."))  # fmt: skip
+    period_start = forms.DateField(label=_("For the day"), widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    # A fresh key per form: a double submission posts one charge.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=36)
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fee_item"].queryset = (
+            FeeItem.objects.of_site(site)
+            .filter(is_cyclic=False, is_active=True)
+            .exclude(kind=FeeItem.Kind.DEPOSIT)
+        )
+
+
 class DepositForm(forms.Form):
     fee_item = forms.ModelChoiceField(label=_("Deposit for"), queryset=FeeItem.objects.none())
     method = _method()

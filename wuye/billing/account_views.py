@@ -8,6 +8,7 @@ the person who may approve it, with the same parameters and reason (status 403).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +33,7 @@ from . import approvals, deposits, leases, payments, refunds, services
 from .account_forms import (
     ApplyDepositForm,
     CancelLineForm,
+    ChargeForm,
     DecisionForm,
     DepositForm,
     LeaseForm,
@@ -134,6 +136,10 @@ def account_context(request, unit: Unit, open_lines) -> dict:
         url = reverse(f"billing:{name}", args=[unit.pk])
         corrections.append({"id": name, "url": url, "title": title, "submit": submit, "form": form})
 
+    if user.has_perm("billing.add_billline"):
+        form = ChargeForm(prefix="charge", site=site, initial={"key": uuid.uuid4().hex, "period_start": timezone.localdate()})  # fmt: skip
+        if form.fields["fee_item"].queryset.exists():
+            offer("add_charge", _("Add a one-off charge"), _("Add the charge"), form)
     if may_correct(user, Action.REFUND):
         lines = paid_lines(unit)
         if lines.exists():
@@ -247,6 +253,22 @@ def take_deposit(request, pk):
         call=lambda d: deposits.take_deposit(site=request.site, actor=request.user, unit=unit, **d),
         done=lambda made: _("Deposit of ¥%(amount)s taken; receipt %(number)s.") % {
             "amount": made.amount, "number": made.payment.receipt.number},
+    )  # fmt: skip
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def add_charge(request, pk):
+    unit = _unit(request, pk)
+    ensure_can(request.user, "billing.add_billline", request.site)
+    form = ChargeForm(_posted(request), prefix="charge", site=request.site)
+    return _act(
+        request, unit, form, title=_("Add a one-off charge"), submit=_("Add the charge"),
+        call=lambda d: services.add_charge(
+            site=request.site, actor=request.user, unit=unit, fee_item=d["fee_item"],
+            period_start=d["period_start"], amount=d["amount"], note=d["note"], key=f"{unit.pk}:{d['key']}",
+        ),
+        done=lambda line: _("Charged ¥%(amount)s for %(item)s.") % {"amount": line.amount, "item": line.fee_item.name},
     )  # fmt: skip
 
 

@@ -257,10 +257,56 @@ def void(request, payment_id: int, payload: ReasonIn):
 @router.post("/bill-lines/{line_id}/cancel", response=LineOut, summary="Cancel a line (authority)")
 def cancel(request, line_id: int, payload: ReasonIn):
     line = access_object(BillLine.objects.select_related("fee_item"), request.user, line_id)
-    line = services.cancel_bill_line(line=line, actor=request.user, reason=payload.reason)
+    return _line_out(
+        services.cancel_bill_line(line=line, actor=request.user, reason=payload.reason)
+    )
+
+
+class ChargeIn(Schema):
+    unit: int
+    fee_item: int
+    period_start: datetime.date
+    period_end: datetime.date | None = None
+    amount: Decimal | None = Field(None, description="Empty: the fee item's rate for the unit.")
+    note: str = ""
+
+
+def _line_out(line: BillLine) -> dict:
     return {"id": line.pk, "fee_item": line.fee_item.name, "period_start": line.period_start,
             "period_end": line.period_end, "amount": line.amount, "paid": Decimal("0.00"),
-            "outstanding": Decimal("0.00"), "due_date": line.due_date}  # fmt: skip
+            "outstanding": Decimal("0.00") if line.cancelled_at else line.amount,
+            "due_date": line.due_date}  # fmt: skip
+
+
+@router.post(
+    "/charges", response={201: LineOut},
+    summary="Post a one-off charge on a unit (send an Idempotency-Key: posted once)",
+)  # fmt: skip
+def add_charge(request, payload: ChargeIn):
+    unit = _unit(request, payload.unit)
+    item = access_object(FeeItem, request.user, payload.fee_item, site=unit.site)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    line = services.add_charge(
+        site=unit.site, actor=request.user, fee_item=item, unit=unit,
+        period_start=payload.period_start, period_end=payload.period_end, amount=payload.amount,
+        note=payload.note, key=f"api:{key}" if key else "",
+    )  # fmt: skip
+    return Status(201, _line_out(line))
+
+
+class PostedOut(Schema):
+    posted: int
+
+
+@router.post(
+    "/fee-items/{item_id}/post-paid-services", response=PostedOut,
+    summary="Charge the service desk's finished paid jobs to their units, once each",
+)  # fmt: skip
+def post_paid_services(request, item_id: int):
+    item = access_object(FeeItem, request.user, item_id)
+    return {
+        "posted": services.post_paid_services(site=item.site, actor=request.user, fee_item=item)
+    }
 
 
 @router.get("/receipts/{receipt_id}/pdf", summary="A receipt as PDF (a4, a5 or thermal)")

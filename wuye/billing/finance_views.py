@@ -8,13 +8,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from wuye.core.audit import history
 from wuye.core.jobs import with_live_progress
@@ -145,12 +147,31 @@ def fee_item_detail(request, pk):
         "rate_form": rate_form,
         "end_form": end_form,
         "metered": item.method == FeeItem.Method.METER,
+        "paid_service": item.kind == FeeItem.Kind.SERVICE and not item.is_cyclic,
         "rent": item.method == FeeItem.Method.RENT,
         "by_scope": item.method != FeeItem.Method.PER_PARKING,
         "audit_entries": history(item)[:20],
     }
     status = 400 if failed is not None else 200
     return render(request, "billing/finance_fee_item.html", context, status=status)
+
+
+@site_page
+@require_POST
+def post_paid_services(request, pk):
+    """Post the service desk's finished paid jobs (R-REP-03) as charges of this service item."""
+    ensure_can(request.user, "billing.add_billline", request.site)
+    item = access_object(FeeItem, request.user, pk, site=request.site)
+    try:
+        posted = services.post_paid_services(site=request.site, actor=request.user, fee_item=item)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, ngettext(
+            "%(count)s paid job posted as a charge.", "%(count)s paid jobs posted as charges.", posted
+        ) % {"count": posted} if posted else _("No finished paid job waits to be charged."))  # fmt: skip
+    return redirect("billing:fee_item", item.pk)
 
 
 def _rate_status(rate, today) -> str:

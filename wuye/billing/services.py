@@ -201,6 +201,8 @@ def add_charge(
     ensure_can(actor, "billing.add_billline", site)
     if fee_item.site_id != site.pk or unit.site_id != site.pk:
         raise invalid("unit", _("No such unit at this site."), "not_found")
+    if fee_item.kind == FeeItem.Kind.DEPOSIT:
+        raise invalid("fee_item", _("A deposit is taken as a deposit, not charged."), "deposit")
     period_end = period_end or period_start
     if period_end < period_start:
         raise invalid("period_end", _("The period ends before it starts."), "order")

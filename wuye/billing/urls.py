@@ -15,10 +15,16 @@ urlpatterns = [
     path("fee-items/new/", finance_views.fee_item_create, name="fee_item_create"),
     path("fee-items/<int:pk>/", finance_views.fee_item_detail, name="fee_item"),
     path("fee-items/<int:pk>/edit/", finance_views.fee_item_edit, name="fee_item_edit"),
+    path(
+        "fee-items/<int:pk>/paid-services/",
+        finance_views.post_paid_services,
+        name="post_paid_services",
+    ),
     path("runs/", finance_views.run_list, name="runs"),
     path("runs/<int:pk>/", finance_views.run_detail, name="run"),
     path("runs/jobs/<int:pk>/", finance_views.run_job, name="run_job"),
     path("units/<int:pk>/deposits/new/", account_views.take_deposit, name="take_deposit"),
+    path("units/<int:pk>/charges/new/", account_views.add_charge, name="add_charge"),
     path(
         "units/<int:pk>/deposits/<int:deposit>/apply/",
         account_views.apply_deposit,
