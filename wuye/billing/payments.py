@@ -153,7 +153,7 @@ def take_payment(
         raise invalid("unit", _("No such unit at this site."), "not_found")
     key = (idempotency_key or "").strip()[:80]
     if key:
-        earlier = Payment.objects.filter(site=site, idempotency_key=key).first()
+        earlier = _by_key(site, key)
         if earlier is not None:
             return _same_retry(earlier, unit, amount)
     amount, tendered, change = checked_money(method, amount, tendered)
@@ -163,7 +163,7 @@ def take_payment(
         with transaction.atomic():
             open_ = lock_open_lines(unit, lines)
             if key:  # a retry that waited for the lines' locks finds the payment made meanwhile
-                earlier = Payment.objects.filter(site=site, idempotency_key=key).first()
+                earlier = _by_key(site, key)
                 if earlier is not None:
                     return _same_retry(earlier, unit, amount)
             outstanding = sum((line.outstanding for line in open_), ZERO)
@@ -181,13 +181,14 @@ def take_payment(
                 tendered=tendered, change=change, reference=reference.strip()[:60],
                 idempotency_key=key, cashier=actor, received_at=timezone.now(), note=note.strip()[:200],
             )  # fmt: skip
-            left = amount
+            left, allocations = amount, []
             for line in open_:
                 if left <= 0:
                     break
                 part = min(left, line.outstanding)
-                Allocation.objects.create(bill_line=line, payment=payment, amount=part)
+                allocations.append(Allocation(bill_line=line, payment=payment, amount=part))
                 left -= part
+            Allocation.objects.bulk_create(allocations)
             if left > 0:
                 CreditEntry.objects.create(site=site, unit=unit, fee_item=earmark, amount=left,
                                            payment=payment, note=_("overpayment"))  # fmt: skip
@@ -195,9 +196,16 @@ def take_payment(
             record_create(actor, payment)
     except IntegrityError:
         if key:  # the same key, taken by a concurrent retry a moment ago
-            return _same_retry(Payment.objects.get(site=site, idempotency_key=key), unit, amount)
+            return _same_retry(_by_key(site, key), unit, amount)
         raise
     return payment
+
+
+def _by_key(site, key: str) -> Payment | None:
+    # The "not empty" condition lets SQLite use the partial unique index on (site, key).
+    return (
+        Payment.objects.filter(site=site, idempotency_key=key).exclude(idempotency_key="").first()
+    )
 
 
 def _same_retry(earlier: Payment, unit: Unit, amount) -> Payment:
