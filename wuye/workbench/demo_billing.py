@@ -80,7 +80,7 @@ def load_billing(admin, site) -> int:
 
 def _read_meters(admin, site, months) -> None:
     """Water meters on the first building's flats and its corridor lights' shared meter, read
-    for each month; one flat's last reading jumps and waits for a second look."""
+    for each month; one flat's last reading is below the one before and waits for a second look."""
     building = Building.objects.of_site(site).order_by("code").first()
     if building is None:
         return
@@ -110,9 +110,10 @@ def _read_meters(admin, site, months) -> None:
         day = month.replace(day=25) if month.replace(day=25) <= timezone.localdate() else timezone.localdate()  # fmt: skip
         for n, meter in enumerate(own):
             usage = 8 + (n * 7) % 19
-            jump = 60 if (n == 3 and step == len(months)) else 0
+            misread = n == 3 and step == len(months)  # lower than last month's: held
+            value = usage * (step - 1) - 3 if misread else usage * step
             meters.record_reading(site=site, actor=admin, meter=meter, period=month,
-                                  value=Decimal(usage * step + jump), read_on=day)  # fmt: skip
+                                  value=Decimal(value), read_on=day)  # fmt: skip
         meters.record_reading(site=site, actor=admin, meter=lights, period=month,
                               value=Decimal(420 * step), read_on=day)  # fmt: skip
 
@@ -129,6 +130,10 @@ def _lease_and_deposit(admin, site, first_month) -> None:
     reno = services.save_fee_item(site=site, actor=admin, code="reno-deposit", name="装修押金",
                                   kind=FeeItem.Kind.DEPOSIT, method=FeeItem.Method.PER_UNIT,
                                   is_cyclic=False)  # fmt: skip
+    card = services.save_fee_item(site=site, actor=admin, code="card", name="门禁卡补办",
+                                  kind=FeeItem.Kind.OTHER, method=FeeItem.Method.PER_UNIT,
+                                  is_cyclic=False)  # fmt: skip
+    services.set_rate(fee_item=card, actor=admin, amount="30", valid_from=first_month)
     unit = Unit.objects.of_site(site).filter(state=Unit.State.RENOVATING).order_by("code").first()
     if unit is not None:
         deposits.take_deposit(site=site, actor=admin, unit=unit, fee_item=reno, amount="2000",
