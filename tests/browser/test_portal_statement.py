@@ -3,14 +3,12 @@ downloads the statement PDF (issue 5 point 6)."""
 
 import pytest
 
-from tests.browser.conftest import browser, desktop, phone, screenshot  # noqa: F401 (fixtures)
+from wuye.people.tests.conftest import li, vacant_units, zhang  # noqa: F401 (fixtures)
+from wuye.portal.tests.conftest import other_unit, owned_unit, resident_of  # noqa: F401 (fixtures)
 from wuye.portal.tests.test_accounts import PASSWORD
-from wuye.portal.tests.test_statement import (  # noqa: F401 (fixtures)
-    billed,
-    fee_item,
-    finance,
-    zhang_resident,
-)
+from wuye.portal.tests.test_statement import billed, zhang_resident  # noqa: F401 (fixtures)
+
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +23,7 @@ def sign_in(page) -> None:
 
 @pytest.mark.usefixtures("zhang_resident", "billed")
 @pytest.mark.parametrize("device", ["phone", "desktop"])
-def test_a_resident_reads_the_fees_and_downloads_the_pdf(request, device, owned_unit):
+def test_a_resident_reads_the_fees_and_downloads_the_pdf(request, device, owned_unit):  # noqa: F811
     page = request.getfixturevalue(device)
     sign_in(page)
     page.goto(f"{page.base}/portal/units/{owned_unit.pk}/")
