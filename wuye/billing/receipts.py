@@ -60,13 +60,12 @@ def _rows(receipt: Receipt, columns: list[str]) -> list[list[str]]:
             "amount": f"{allocation.amount:,.2f}",
         }
         rows.append([cells[c] for c in columns])
-    for credit in payment.credits.filter(amount__gt=0):
-        cells = {
-            "item": "预存款",
-            "period": "",
-            "unit": payment.unit.code,
-            "amount": f"{credit.amount:,.2f}",
-        }
+    held = [("预存款", credit.amount) for credit in payment.credits.filter(amount__gt=0)]
+    deposit = getattr(payment, "deposit", None)
+    if deposit is not None:
+        held.append((f"{deposit.fee_item.name}（押金）", deposit.amount))
+    for item, amount in held:
+        cells = {"item": item, "period": "", "unit": payment.unit.code, "amount": f"{amount:,.2f}"}
         rows.append([cells[c] for c in columns])
     return rows
 

@@ -69,3 +69,15 @@ def test_the_site_layout_sets_name_seal_and_columns(receipt, finance, site_a):
 def test_an_unknown_paper_is_a_field_error(receipt, finance):
     with pytest.raises(ValidationError):
         receipts.print_receipt(receipt=receipt, actor=finance["cashier"].user, paper="letter")
+
+
+def test_a_deposits_receipt_says_what_it_holds(finance, estate, fee_item):
+    from wuye.billing import deposits
+
+    item = fee_item("reno", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.DEPOSIT, is_cyclic=False,
+                    name="装修押金")  # fmt: skip
+    unit = estate["units"][0]
+    deposit = deposits.take_deposit(site=unit.site, actor=finance["cashier"].user, unit=unit,
+                                    fee_item=item, amount="2000", method="transfer")  # fmt: skip
+    text = text_of(receipts.print_receipt(receipt=deposit.payment.receipt, actor=finance["cashier"].user))  # fmt: skip
+    assert "装修押金（押金）" in text and "2,000.00" in text
