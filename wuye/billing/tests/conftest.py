@@ -1,14 +1,17 @@
 """Billing's fixtures: a finance team at site A, a building with flats, a shop and a vacant
 flat, and parking spaces in every state."""
 
+import datetime
 from decimal import Decimal
 from functools import partial
 
 import pytest
+from django.contrib.auth.models import Group
 
 from tests.staffing import staff_member
-from wuye.billing import services
+from wuye.billing import bill_runs, services
 from wuye.billing.models import FeeItem
+from wuye.core.models import SiteMembership
 from wuye.estate.models import Building, ParkingSpace, Unit
 from wuye.staff.models import Post
 from wuye.staff.services import install_company_defaults
@@ -62,3 +65,33 @@ def fee_item(site_a, finance):
         )
 
     return make
+
+
+@pytest.fixture
+def owed(fee_item, finance, estate):
+    """Every unit billed ¥100 a month for September to November 2026; 1-0101 is returned."""
+    item = fee_item("mgmt", FeeItem.Method.PER_UNIT, name="物业管理费")
+    services.set_rate(
+        fee_item=item, actor=finance["sup"].user, amount="100", valid_from=datetime.date(2026, 1, 1)
+    )
+    for month in (9, 10, 11):
+        bill_runs.run_bills(
+            site=item.site, actor=finance["sup"].user, month=datetime.date(2026, month, 1)
+        )
+    return estate["units"][0]
+
+
+@pytest.fixture
+def deposit_item(fee_item):
+    return fee_item(
+        "reno", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.DEPOSIT, is_cyclic=False, name="装修押金"
+    )
+
+
+@pytest.fixture
+def finance_b(django_user_model, site_b):
+    """A finance clerk of site B: may do everything there, but only there."""
+    user = django_user_model.objects.create_user(username="fin_b", password="pass-Word-123")
+    user.groups.add(Group.objects.get(name="finance"))
+    SiteMembership.objects.create(user=user, site=site_b, is_default=True)
+    return user

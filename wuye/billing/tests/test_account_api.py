@@ -6,12 +6,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
-from wuye.billing import bill_runs, payments, services
+from wuye.billing import payments
 from wuye.billing.models import ApprovalRequest, BillLine, Deposit, FeeItem, Lease, Refund
-from wuye.core.models import SiteMembership
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/billing"
@@ -29,35 +27,6 @@ def post(client, path, body):
     return client.post(f"{BASE}{path}", body, content_type=JSON)
 
 
-@pytest.fixture
-def owed(fee_item, finance, estate):
-    """Every unit billed ¥100 a month for September to November 2026; 1-0101 is the one used."""
-    item = fee_item("mgmt", FeeItem.Method.PER_UNIT, name="物业管理费")
-    services.set_rate(
-        fee_item=item, actor=finance["sup"].user, amount="100", valid_from=datetime.date(2026, 1, 1)
-    )
-    for month in (9, 10, 11):
-        bill_runs.run_bills(
-            site=item.site, actor=finance["sup"].user, month=datetime.date(2026, month, 1)
-        )
-    return estate["units"][0]
-
-
-@pytest.fixture
-def deposit_item(fee_item):
-    return fee_item(
-        "keys", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.DEPOSIT, is_cyclic=False, name="钥匙押金"
-    )
-
-
-@pytest.fixture
-def finance_b(django_user_model, site_b):
-    user = django_user_model.objects.create_user(username="fin_b", password="pass-Word-123")
-    user.groups.add(Group.objects.get(name="finance"))
-    SiteMembership.objects.create(user=user, site=site_b, is_default=True)
-    return user
-
-
 def pay(unit, actor, amount, **kwargs):
     return payments.take_payment(
         site=unit.site, actor=actor, unit=unit, method="cash", amount=amount, **kwargs
@@ -71,7 +40,7 @@ def test_a_deposit_is_taken_listed_and_applied(finance, owed, deposit_item):
     taken = post(cashier, "/deposits", body)
     assert taken.status_code == 201
     made = taken.json()
-    assert (made["amount"], made["held"], made["fee_item_name"]) == ("150.00", "150.00", "钥匙押金")
+    assert (made["amount"], made["held"], made["fee_item_name"]) == ("150.00", "150.00", "装修押金")
     assert made["receipt"].startswith("RC-A-")
     statement = cashier.get(f"{BASE}/units/{owed.pk}/statement").json()
     assert statement["balance"] == "300.00"  # held apart: the balance does not move

@@ -7,11 +7,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from wuye.billing import bill_runs, payments, services
+from wuye.billing import bill_runs, payments
 from wuye.billing.models import (
     ApprovalRequest,
     BillLine,
@@ -22,7 +21,6 @@ from wuye.billing.models import (
     Payment,
     Refund,
 )
-from wuye.core.models import SiteMembership
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -32,36 +30,6 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def owed(fee_item, finance, estate):
-    """1-0101 billed ¥100 a month for September to November 2026 (so is every unit)."""
-    item = fee_item("mgmt", FeeItem.Method.PER_UNIT, name="物业管理费")
-    services.set_rate(
-        fee_item=item, actor=finance["sup"].user, amount="100", valid_from=datetime.date(2026, 1, 1)
-    )
-    for month in (9, 10, 11):
-        bill_runs.run_bills(
-            site=item.site, actor=finance["sup"].user, month=datetime.date(2026, month, 1)
-        )
-    return estate["units"][0]
-
-
-@pytest.fixture
-def deposit_item(fee_item):
-    return fee_item(
-        "reno", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.DEPOSIT, is_cyclic=False, name="装修押金"
-    )
-
-
-@pytest.fixture
-def finance_b(django_user_model, site_b):
-    """A finance clerk of site B: may do everything here, but only at B."""
-    user = django_user_model.objects.create_user(username="fin_b", password="pass-Word-123")
-    user.groups.add(Group.objects.get(name="finance"))
-    SiteMembership.objects.create(user=user, site=site_b, is_default=True)
-    return user
 
 
 def url(name, *args):
