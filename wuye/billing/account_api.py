@@ -17,8 +17,8 @@ from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import ParkingSpace, Unit
 
 from . import approvals, deposits, leases, refunds
-from .account_views import describe, within_authority
-from .authority import BeyondAuthority
+from .approvals import describe
+from .authority import BeyondAuthority, within_authority
 from .models import ApprovalRequest, BillLine, Deposit, FeeItem, Lease, Payment, Refund
 
 router = Router(tags=["billing"])
@@ -234,7 +234,7 @@ def _person(user) -> str | None:
 
 
 def approval_out(found: ApprovalRequest) -> dict:
-    """`found` as described by `account_views.describe`."""
+    """`found` as described by `approvals.describe`."""
     return {
         "id": found.pk, "action": found.action, "what": found.what,
         "unit": found.unit.code if found.unit else None, "amount": found.amount,

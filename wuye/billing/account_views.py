@@ -27,7 +27,6 @@ from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
-from wuye.staff.authority import approver_for
 
 from . import approvals, deposits, leases, payments, refunds, services
 from .account_forms import (
@@ -43,39 +42,12 @@ from .account_forms import (
     TerminateLeaseForm,
     VoidPaymentForm,
 )
-from .authority import BeyondAuthority, employee_of
+from .approvals import describe
+from .authority import ASK, BeyondAuthority, may_correct, within_authority
 from .models import ApprovalRequest, BillLine, CreditEntry, Deposit, FeeItem, Lease, Payment, Refund
 from .money import CENT, ZERO
 
 Action = ApprovalRequest.Action
-ASK = "billing.add_approvalrequest"
-# The role permission that makes each correction (within the post's authority).
-MAKES = {
-    Action.REFUND: "billing.add_refund",
-    Action.CANCEL_BILL_LINE: "billing.cancel_billline",
-    Action.VOID_PAYMENT: "billing.void_payment",
-}
-
-
-def may_correct(user, action: str) -> bool:
-    """Whether the user may make the correction, or at least ask for it."""
-    return user.has_perm(MAKES[action]) or user.has_perm(ASK)
-
-
-def within_authority(actor, site, action: str, amount: Decimal) -> None:
-    """Refuse like `BeyondAuthority`, naming who may approve, when the actor's role may only
-    ask for this correction (a cashier: no refunds, voids or cancellations of their own). For
-    those whose role makes it, the service checks their post's authority."""
-    if actor.has_perm(MAKES[action]) or not actor.has_perm(ASK):
-        return
-    amount = Decimal(amount).quantize(CENT)
-    employee = employee_of(actor, site.pk)
-    approver = (
-        approver_for(employee, action, amount=amount, include_self=False) if employee else None
-    )
-    raise BeyondAuthority(action, amount, approver)
-
-
 # ---------------------------------------------------------------------------------------------
 # What the unit account shows
 
@@ -375,57 +347,6 @@ def void_payment(request, pk):
 
 # ---------------------------------------------------------------------------------------------
 # Approval requests
-
-
-def _ids(requests, key: str) -> set[int]:
-    return {pk for asked in requests if (pk := _pk(asked.params, key)) is not None}
-
-
-def _pk(params: dict, key: str) -> int | None:
-    try:
-        return int(params.get(key))
-    except (TypeError, ValueError):
-        return None
-
-
-def describe(site, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
-    """Each request with `unit` and `what` (the correction in words), in a few queries."""
-    lines = BillLine.objects.of_site(site).select_related("fee_item", "unit").in_bulk(_ids(requests, "bill_line"))  # fmt: skip
-    paid = Payment.objects.of_site(site).select_related("unit", "receipt").in_bulk(_ids(requests, "payment"))  # fmt: skip
-    units = Unit.objects.of_site(site).in_bulk(_ids(requests, "unit"))
-    held = Deposit.objects.of_site(site).select_related("fee_item").in_bulk(_ids(requests, "deposit"))  # fmt: skip
-    items = FeeItem.objects.of_site(site).in_bulk(_ids(requests, "fee_item"))
-    methods = dict(Payment.Method.choices)
-    sources = dict(Refund.Source.choices)
-    for asked in requests:
-        params = asked.params
-        line = lines.get(_pk(params, "bill_line"))
-        parts = []
-        if asked.action == Action.VOID_PAYMENT:
-            payment = paid.get(_pk(params, "payment"))
-            asked.unit = payment.unit if payment else None
-            if payment:
-                parts = [payment.receipt.number, f"{payment.received_at:%Y-%m-%d}", payment.get_method_display()]  # fmt: skip
-        elif asked.action == Action.CANCEL_BILL_LINE:
-            asked.unit = line.unit if line else None
-            if line:
-                parts = [f"{line.fee_item.name} {line.period_start:%Y-%m}"]
-        else:
-            asked.unit = units.get(_pk(params, "unit"))
-            parts = [str(sources.get(params.get("source"), ""))]
-            if line:
-                parts.append(f"{line.fee_item.name} {line.period_start:%Y-%m}")
-            deposit = held.get(_pk(params, "deposit"))
-            if deposit:
-                parts.append(deposit.fee_item.name)
-            item = items.get(_pk(params, "fee_item"))
-            if item:
-                parts.append(item.name)
-            parts.append(str(methods.get(params.get("method"), "")))
-            if params.get("paid_to"):
-                parts.append(_("to %(whom)s") % {"whom": params["paid_to"]})
-        asked.what = " · ".join([str(asked.get_action_display())] + [p for p in parts if p])
-    return requests
 
 
 def _approvals_page(request, failed: DecisionForm | None = None, status: int = 200):

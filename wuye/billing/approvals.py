@@ -19,7 +19,7 @@ from wuye.estate.models import Unit
 
 from . import payments, refunds, services
 from .authority import approver_name, require_authority
-from .models import ApprovalRequest, BillLine, Deposit, FeeItem, Payment
+from .models import ApprovalRequest, BillLine, Deposit, FeeItem, Payment, Refund
 
 Action = ApprovalRequest.Action
 
@@ -133,3 +133,54 @@ def pending(site):
         .select_related("requested_by")
         .order_by("created_at")
     )
+
+
+def _ids(requests, key: str) -> set[int]:
+    return {pk for asked in requests if (pk := _pk(asked.params, key)) is not None}
+
+
+def _pk(params: dict, key: str) -> int | None:
+    try:
+        return int(params.get(key))
+    except (TypeError, ValueError):
+        return None
+
+
+def describe(site, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
+    """Each request with `unit` and `what` (the correction in words), in a few queries."""
+    lines = BillLine.objects.of_site(site).select_related("fee_item", "unit").in_bulk(_ids(requests, "bill_line"))  # fmt: skip
+    paid = Payment.objects.of_site(site).select_related("unit", "receipt").in_bulk(_ids(requests, "payment"))  # fmt: skip
+    units = Unit.objects.of_site(site).in_bulk(_ids(requests, "unit"))
+    held = Deposit.objects.of_site(site).select_related("fee_item").in_bulk(_ids(requests, "deposit"))  # fmt: skip
+    items = FeeItem.objects.of_site(site).in_bulk(_ids(requests, "fee_item"))
+    methods = dict(Payment.Method.choices)
+    sources = dict(Refund.Source.choices)
+    for asked in requests:
+        params = asked.params
+        line = lines.get(_pk(params, "bill_line"))
+        parts = []
+        if asked.action == Action.VOID_PAYMENT:
+            payment = paid.get(_pk(params, "payment"))
+            asked.unit = payment.unit if payment else None
+            if payment:
+                parts = [payment.receipt.number, f"{payment.received_at:%Y-%m-%d}", payment.get_method_display()]  # fmt: skip
+        elif asked.action == Action.CANCEL_BILL_LINE:
+            asked.unit = line.unit if line else None
+            if line:
+                parts = [f"{line.fee_item.name} {line.period_start:%Y-%m}"]
+        else:
+            asked.unit = units.get(_pk(params, "unit"))
+            parts = [str(sources.get(params.get("source"), ""))]
+            if line:
+                parts.append(f"{line.fee_item.name} {line.period_start:%Y-%m}")
+            deposit = held.get(_pk(params, "deposit"))
+            if deposit:
+                parts.append(deposit.fee_item.name)
+            item = items.get(_pk(params, "fee_item"))
+            if item:
+                parts.append(item.name)
+            parts.append(str(methods.get(params.get("method"), "")))
+            if params.get("paid_to"):
+                parts.append(_("to %(whom)s") % {"whom": params["paid_to"]})
+        asked.what = " · ".join([str(asked.get_action_display())] + [p for p in parts if p])
+    return requests

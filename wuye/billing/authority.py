@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from wuye.staff.authority import approver_for, may_approve
 from wuye.staff.models import AuthorityRule, Employee
 
+from .money import CENT
+
 
 class BeyondAuthority(PermissionDenied):
     """Refused for its size: says who may approve, so the page can offer to ask them."""
@@ -46,9 +48,36 @@ def require_authority(actor, site_id, action: str, amount: Decimal) -> None:
         )
 
 
-def approver_name(actor, site_id, action: str, amount: Decimal) -> str:
+def approver(actor, site_id, action: str, amount: Decimal) -> Employee | None:
+    """Who above the actor may approve it; None: the company."""
     employee = employee_of(actor, site_id)
-    approver = (
-        approver_for(employee, action, amount=amount, include_self=False) if employee else None
-    )
-    return approver.name if approver else ""
+    return approver_for(employee, action, amount=amount, include_self=False) if employee else None
+
+
+def approver_name(actor, site_id, action: str, amount: Decimal) -> str:
+    found = approver(actor, site_id, action, amount)
+    return found.name if found else ""
+
+
+ASK = "billing.add_approvalrequest"
+# The role permission that makes each correction (within the post's authority).
+MAKES = {
+    AuthorityRule.Action.REFUND: "billing.add_refund",
+    AuthorityRule.Action.CANCEL_BILL_LINE: "billing.cancel_billline",
+    AuthorityRule.Action.VOID_PAYMENT: "billing.void_payment",
+}
+
+
+def may_correct(user, action: str) -> bool:
+    """Whether the user may make the correction, or at least ask for it."""
+    return user.has_perm(MAKES[action]) or user.has_perm(ASK)
+
+
+def within_authority(actor, site, action: str, amount: Decimal) -> None:
+    """Refuse like `BeyondAuthority`, naming who may approve, when the actor's role may only
+    ask for this correction (a cashier: no refunds, voids or cancellations of their own). For
+    those whose role makes it, the service checks their post's authority."""
+    if actor.has_perm(MAKES[action]) or not actor.has_perm(ASK):
+        return
+    amount = Decimal(amount).quantize(CENT)
+    raise BeyondAuthority(action, amount, approver(actor, site.pk, action, amount))
