@@ -1,5 +1,6 @@
 """日结 (issue 5 point 5): what each cashier took on a day, by method, matched to the receipts
-they issued — and the close that records it once."""
+they issued, and what they paid back in refunds — and the close that records it once. What is
+to be handed over is what was taken less what was refunded, method by method."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from wuye.core.audit import record_create
 from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 
-from .models import CashierClose, Payment
+from .models import CashierClose, Payment, Refund
 from .money import ZERO
 
 
@@ -29,7 +30,20 @@ class CashierDay:
     receipts: list[str] = field(default_factory=list)
     receipts_total: Decimal = ZERO
     voided: list[str] = field(default_factory=list)
+    refunded_by_method: dict[str, Decimal] = field(default_factory=dict)
+    refunded: Decimal = ZERO
     closed: CashierClose | None = None
+
+    @property
+    def net_by_method(self) -> dict[str, Decimal]:
+        methods = set(self.by_method) | set(self.refunded_by_method)
+        return {
+            m: self.by_method.get(m, ZERO) - self.refunded_by_method.get(m, ZERO) for m in methods
+        }
+
+    @property
+    def net(self) -> Decimal:
+        return self.total - self.refunded
 
     @property
     def matches(self) -> bool:
@@ -61,6 +75,14 @@ def cashier_days(site, day: datetime.date) -> list[CashierDay]:
         entry.total += payment.amount
         entry.receipts.append(payment.receipt.number)
         entry.receipts_total += payment.amount
+    for made in (
+        Refund.objects.of_site(site)
+        .filter(refunded_at__gte=start, refunded_at__lt=end)
+        .select_related("refunded_by")
+    ):
+        entry = found.setdefault(made.refunded_by_id, CashierDay(cashier=made.refunded_by))
+        entry.refunded_by_method[made.method] = entry.refunded_by_method.get(made.method, ZERO) + made.amount  # fmt: skip
+        entry.refunded += made.amount
     for close in CashierClose.objects.of_site(site).filter(day=day):
         if close.cashier_id in found:
             found[close.cashier_id].closed = close
@@ -74,7 +96,7 @@ def close_day(*, site, actor, cashier_id: int, day: datetime.date) -> CashierClo
         raise invalid("day", _("A day can be closed once it has begun."), "future")
     entry = next((e for e in cashier_days(site, day) if e.cashier.pk == cashier_id), None)
     if entry is None:
-        raise invalid("cashier", _("This cashier took no payment that day."), "nothing")
+        raise invalid("cashier", _("This cashier took no payment and made no refund that day."), "nothing")  # fmt: skip
     if not entry.matches:
         raise invalid(None, _("What was taken does not match the receipts; check before closing."), "mismatch")  # fmt: skip
     try:
@@ -82,6 +104,7 @@ def close_day(*, site, actor, cashier_id: int, day: datetime.date) -> CashierClo
             close = CashierClose.objects.create(
                 site=site, cashier=get_user_model().objects.get(pk=cashier_id), day=day,
                 totals={k: str(v) for k, v in entry.by_method.items()}, total=entry.total,
+                refunds={k: str(v) for k, v in entry.refunded_by_method.items()}, refunded=entry.refunded,
                 receipts=len(entry.receipts), voided=len(entry.voided), closed_by=actor,
                 closed_at=timezone.now(),
             )  # fmt: skip

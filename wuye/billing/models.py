@@ -431,6 +431,8 @@ class CashierClose(SiteScopedModel):
     day = models.DateField(_("day"))
     totals = models.JSONField(_("by method"), default=dict)
     total = models.DecimalField(_("total (yuan)"), max_digits=14, decimal_places=2)
+    refunds = models.JSONField(_("refunded by method"), default=dict)
+    refunded = models.DecimalField(_("refunded (yuan)"), max_digits=14, decimal_places=2, default=0)
     receipts = models.PositiveIntegerField(_("receipts issued"))
     voided = models.PositiveIntegerField(_("voided"), default=0)
     closed_by = models.ForeignKey(

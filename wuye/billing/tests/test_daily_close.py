@@ -83,3 +83,20 @@ def test_the_close_page(client_of, takings, clerk_b):
             cashier_id=takings.pk,
             day=timezone.localdate(),
         )
+
+
+def test_refunds_paid_out_are_taken_off_what_is_handed_over(takings, site_a, finance, estate):
+    from wuye.billing import refunds
+    from wuye.billing.models import BillLine
+
+    head = finance["head"].user
+    line = BillLine.objects.get(unit=estate["units"][0])
+    refunds.refund(site=site_a, actor=head, unit=line.unit, source="line", bill_line=line,
+                   amount="30", method="cash", reason="多收")  # fmt: skip
+    today = timezone.localdate()
+    days = {day.cashier.pk: day for day in cashier_days(site_a, today)}
+    assert days[takings.pk].refunded == D("0") and days[takings.pk].net == D("250.00")
+    paid_out = days[head.pk]
+    assert paid_out.refunded_by_method == {"cash": D("30.00")} and paid_out.net == D("-30.00")
+    close = close_day(site=site_a, actor=head, cashier_id=head.pk, day=today)
+    assert (close.total, close.refunded, close.refunds) == (D("0"), D("30.00"), {"cash": "30.00"})
