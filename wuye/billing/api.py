@@ -7,14 +7,16 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import Unit
 
-from . import bill_runs, payments, queries, receipts, services
+from . import arrears, bill_runs, payments, queries, receipts, services
 from .account_api import router as account_router
 from .meter_api import router as meter_router
 from .models import BillLine, BillRun, FeeItem, Payment, Receipt
@@ -316,6 +318,42 @@ def receipt_pdf(request, receipt_id: int, paper: str = "a5"):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
     return response
+
+
+class ArrearsRowOut(Schema):
+    unit: int
+    unit_code: str = Field(alias="unit__code")
+    building: str = Field(alias="unit__building__name")
+    total: Decimal
+    d0_30: Decimal
+    d31_90: Decimal
+    d91_180: Decimal
+    d181: Decimal
+    earlier_years: Decimal
+    oldest: datetime.date
+    never_paid: bool
+
+
+class ArrearsOut(Schema):
+    day: datetime.date
+    totals: dict[str, Decimal]
+    items: list[ArrearsRowOut]
+    count: int
+
+
+@router.get(
+    "/arrears", response=ArrearsOut,
+    summary="Overdue per unit, aged 0–30, 31–90, 91–180, over 180 days (filters as the page's)",
+)  # fmt: skip
+def arrears_list(request, site: int | None = None, page: int = 1):
+    found = one_site(request.user, site)
+    ensure_can(request.user, "billing.view_billline", found)
+    today = timezone.localdate()
+    rows = arrears.by_unit(found, today, arrears.Filters.from_params(request.GET))
+    size = settings.WUYE_PAGE_SIZE
+    start = (max(page, 1) - 1) * size
+    return {"day": today, "totals": arrears.site_totals(found, today),
+            "items": [arrears.to_the_fen(r) for r in rows[start:start + size]], "count": rows.count()}  # fmt: skip
 
 
 router.add_router("/", account_router)

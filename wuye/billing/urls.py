@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, finance_views, meter_views, views
+from . import account_views, arrears_views, finance_views, meter_views, views
 
 app_name = "billing"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("units/<int:pk>/statement.pdf", views.statement_pdf, name="statement_pdf"),
     path("receipts/<int:pk>.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("close/", views.daily_close, name="daily_close"),
+    path("arrears/", arrears_views.arrears_page, name="arrears"),
     path("fee-items/", finance_views.fee_item_list, name="fee_items"),
     path("fee-items/new/", finance_views.fee_item_create, name="fee_item_create"),
     path("fee-items/<int:pk>/", finance_views.fee_item_detail, name="fee_item"),
