@@ -6,8 +6,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
+from tests.clients import signed_in
 from wuye.billing import payments
 from wuye.billing.models import ApprovalRequest, BillLine, Deposit, FeeItem, Lease, Refund
 
@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/billing"
 JSON = "application/json"
 D = Decimal
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post(client, path, body):
@@ -34,7 +28,7 @@ def pay(unit, actor, amount, **kwargs):
 
 
 def test_a_deposit_is_taken_listed_and_applied(finance, owed, deposit_item):
-    cashier = client_for(finance["cashier"].user)
+    cashier = signed_in(finance["cashier"].user)
     body = {"unit": owed.pk, "fee_item": deposit_item.pk, "method": "cash", "amount": "150",
             "tendered": "200", "note": "门禁卡"}  # fmt: skip
     taken = post(cashier, "/deposits", body)
@@ -55,7 +49,7 @@ def test_a_deposit_is_taken_listed_and_applied(finance, owed, deposit_item):
 
 
 def test_a_deposit_of_another_kind_is_a_field_error(finance, owed):
-    cashier = client_for(finance["cashier"].user)
+    cashier = signed_in(finance["cashier"].user)
     mgmt = FeeItem.objects.get(code="mgmt")
     response = post(cashier, "/deposits", {"unit": owed.pk, "fee_item": mgmt.pk, "method": "qr", "amount": "10"})  # fmt: skip
     body = response.json()
@@ -71,7 +65,7 @@ def test_a_deposit_of_another_kind_is_a_field_error(finance, owed):
 def test_a_refund_reopens_the_line_and_is_listed(finance, owed):
     pay(owed, finance["cashier"].user, "300")
     line = BillLine.objects.filter(unit=owed).order_by("period_start").first()
-    sup = client_for(finance["sup"].user)
+    sup = signed_in(finance["sup"].user)
     body = {"unit": owed.pk, "source": "line", "bill_line": line.pk, "amount": "100",
             "method": "transfer", "reason": "重复缴费", "paid_to": "张三丰"}  # fmt: skip
     too_much = post(sup, "/refunds", {**body, "amount": "100.01"})
@@ -89,7 +83,7 @@ def test_a_refund_reopens_the_line_and_is_listed(finance, owed):
 
 def test_beyond_authority_is_a_403_naming_who_may_approve_then_approved(finance, owed):
     pay(owed, finance["cashier"].user, "1000", take_rest_as_credit=True)  # ¥700 credit
-    cashier, sup = client_for(finance["cashier"].user), client_for(finance["sup"].user)
+    cashier, sup = signed_in(finance["cashier"].user), signed_in(finance["sup"].user)
     body = {"unit": owed.pk, "source": "credit", "amount": "300", "method": "cash",
             "reason": "业主搬离"}  # fmt: skip
     refused = post(cashier, "/refunds", body)
@@ -109,7 +103,7 @@ def test_beyond_authority_is_a_403_naming_who_may_approve_then_approved(finance,
     assert [r["id"] for r in waiting] == [request["id"]] and waiting[0]["requested_by"] == "钱收费"
     beyond = post(sup, f"/approval-requests/{request['id']}/decide", {"approve": True})
     assert beyond.status_code == 403 and beyond.json()["approver"] == "李主任"
-    head = client_for(finance["head"].user)
+    head = signed_in(finance["head"].user)
     approved = post(head, f"/approval-requests/{request['id']}/decide", {"approve": True})
     assert approved.status_code == 200 and approved.json()["state"] == "approved"
     refund = Refund.objects.get()
@@ -119,13 +113,13 @@ def test_beyond_authority_is_a_403_naming_who_may_approve_then_approved(finance,
 
 def test_rejecting_needs_a_note_and_nobody_decides_their_own(finance, owed):
     payment = pay(owed, finance["cashier"].user, "300")
-    sup = client_for(finance["sup"].user)
+    sup = signed_in(finance["sup"].user)
     asked = post(sup, "/approval-requests", {"action": "void_payment", "params": {"payment": payment.pk}, "reason": "收错户"})  # fmt: skip
     assert asked.status_code == 201 and asked.json()["approver_name"] == "李主任"
     request_id = asked.json()["id"]
     own = post(sup, f"/approval-requests/{request_id}/decide", {"approve": True})
     assert own.status_code == 403 and own.json()["code"] == "forbidden"
-    head = client_for(finance["head"].user)
+    head = signed_in(finance["head"].user)
     no_note = post(head, f"/approval-requests/{request_id}/decide", {"approve": False})
     assert no_note.status_code == 400 and no_note.json()["fields"][0]["field"] == "note"
     rejected = post(head, f"/approval-requests/{request_id}/decide", {"approve": False, "note": "核实无误"})  # fmt: skip
@@ -141,7 +135,7 @@ def test_a_lease_is_signed_listed_and_terminated(finance, estate, fee_item):
     body = {"number": "CW-001", "fee_item": rent.pk, "unit": estate["units"][1].pk,
             "parking_space": space.pk, "lessee": "李四", "monthly_rent": "300",
             "starts_on": "2026-01-01", "ends_on": "2026-12-31"}  # fmt: skip
-    cashier, sup = client_for(finance["cashier"].user), client_for(finance["sup"].user)
+    cashier, sup = signed_in(finance["cashier"].user), signed_in(finance["sup"].user)
     assert post(cashier, "/leases", body).status_code == 403
     backwards = post(sup, "/leases", {**body, "ends_on": "2025-12-31"})
     assert backwards.status_code == 400 and backwards.json()["fields"][0]["field"] == "ends_on"
@@ -157,7 +151,7 @@ def test_a_lease_is_signed_listed_and_terminated(finance, estate, fee_item):
 
 def test_another_sites_ids_are_not_found(finance, owed, deposit_item, fee_item, estate, finance_b):
     payment = pay(owed, finance["cashier"].user, "100")
-    cashier = client_for(finance["cashier"].user)
+    cashier = signed_in(finance["cashier"].user)
     deposit_id = post(cashier, "/deposits", {"unit": owed.pk, "fee_item": deposit_item.pk, "method": "qr", "amount": "50"}).json()["id"]  # fmt: skip
     request_id = post(cashier, "/approval-requests", {"action": "void_payment", "params": {"payment": payment.pk}, "reason": "x"}).json()["id"]  # fmt: skip
     rent = fee_item("rent", FeeItem.Method.RENT, kind=FeeItem.Kind.RENT, name="租金")
@@ -165,7 +159,7 @@ def test_another_sites_ids_are_not_found(finance, owed, deposit_item, fee_item, 
         site=owed.site, number="ZL-1", fee_item=rent, unit=estate["units"][5], lessee="甲",
         monthly_rent=D("1000"), starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31),
     )  # fmt: skip
-    other = client_for(finance_b)
+    other = signed_in(finance_b)
     line = BillLine.objects.filter(unit=owed).first()
     responses = [
         other.get(f"{BASE}/units/{owed.pk}/deposits"),
@@ -181,14 +175,14 @@ def test_another_sites_ids_are_not_found(finance, owed, deposit_item, fee_item, 
     assert responses[0].json() == {"message": responses[0].json()["message"], "code": "not_found", "fields": []}  # fmt: skip
     assert other.get(f"{BASE}/leases").json() == [] and other.get(f"{BASE}/approval-requests").json() == []  # fmt: skip
     # A refund naming the deposit of another unit is not found either.
-    sup = client_for(finance["sup"].user)
+    sup = signed_in(finance["sup"].user)
     elsewhere = post(sup, "/refunds", {"unit": estate["units"][1].pk, "source": "deposit", "deposit": deposit_id, "amount": "1", "method": "cash", "reason": "x"})  # fmt: skip
     assert elsewhere.status_code == 404
     assert ApprovalRequest.objects.count() == 1 and not Refund.objects.exists()
 
 
 def test_the_openapi_document_describes_the_new_endpoints(finance):
-    document = client_for(finance["sup"].user).get("/api/v1/openapi.json").json()
+    document = signed_in(finance["sup"].user).get("/api/v1/openapi.json").json()
     paths = document["paths"]
     for path in ("/deposits", "/refunds", "/approval-requests", "/leases"):
         assert f"{BASE}{path}" in paths, path

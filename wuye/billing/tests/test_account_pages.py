@@ -7,9 +7,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.clients import signed_in
 from wuye.billing import bill_runs, payments
 from wuye.billing.models import (
     ApprovalRequest,
@@ -24,12 +24,6 @@ from wuye.billing.models import (
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def url(name, *args):

@@ -4,8 +4,8 @@ statements and receipts; another site's rows answer 404; bad input is a 4xx with
 import datetime
 
 import pytest
-from django.test import Client
 
+from tests.clients import signed_in
 from wuye.billing.models import BillLine, Payment
 
 pytestmark = pytest.mark.django_db
@@ -13,14 +13,8 @@ BASE = "/api/v1/billing"
 JSON = "application/json"
 
 
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_set_up_bill_pay_and_read_the_statement(finance, estate, site_a):
-    sup, cashier = client_for(finance["sup"].user), client_for(finance["cashier"].user)
+    sup, cashier = signed_in(finance["sup"].user), signed_in(finance["cashier"].user)
     item = sup.post(f"{BASE}/fee-items", {"code": "mgmt", "name": "物业管理费", "kind": "management",
                                          "method": "floor_area"}, content_type=JSON)  # fmt: skip
     assert item.status_code == 201
@@ -71,7 +65,7 @@ def test_set_up_bill_pay_and_read_the_statement(finance, estate, site_a):
 
 
 def test_bad_input_and_other_sites(finance, estate, clerk_b):
-    cashier = client_for(finance["cashier"].user)
+    cashier = signed_in(finance["cashier"].user)
     unit = estate["units"][0]
     too_much = cashier.post(
         f"{BASE}/payments", {"unit": unit.pk, "method": "qr", "amount": "5"}, content_type=JSON
@@ -81,14 +75,14 @@ def test_bad_input_and_other_sites(finance, estate, clerk_b):
         f"{BASE}/payments", {"unit": unit.pk, "method": "qr", "amount": "abc"}, content_type=JSON
     )
     assert schema.status_code == 422
-    other = client_for(clerk_b)
+    other = signed_in(clerk_b)
     assert other.get(f"{BASE}/units/{unit.pk}/statement").status_code == 404
     assert other.post(f"{BASE}/payments", {"unit": unit.pk, "method": "qr", "amount": "5"}, content_type=JSON).status_code == 404  # fmt: skip
     assert (
         cashier.post(f"{BASE}/bill-runs", {"month": "2026-11-01"}, content_type=JSON).status_code
         == 403
     )
-    bad_formula = client_for(finance["sup"].user).post(f"{BASE}/fee-items", {
+    bad_formula = signed_in(finance["sup"].user).post(f"{BASE}/fee-items", {
         "code": "f", "name": "f", "kind": "other", "method": "formula", "formula": "area / 0"}, content_type=JSON)  # fmt: skip
     assert (
         bad_formula.status_code == 400

@@ -5,19 +5,13 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.clients import signed_in
 from wuye.billing.models import BillLine, FeeItem
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -27,7 +21,7 @@ def card(fee_item):
 
 
 def test_a_cashier_adds_a_one_off_charge_once_however_often_the_form_is_sent(finance, estate, card):
-    unit, cashier = estate["units"][0], client_for(finance["cashier"].user)
+    unit, cashier = estate["units"][0], signed_in(finance["cashier"].user)
     account = cashier.get(reverse("billing:unit_account", args=[unit.pk])).content.decode()
     assert "门禁卡补办" in account and 'id="add_charge"' in account
     url = reverse("billing:add_charge", args=[unit.pk])
@@ -42,7 +36,7 @@ def test_a_cashier_adds_a_one_off_charge_once_however_often_the_form_is_sent(fin
 
 
 def test_the_api_posts_a_charge_once_per_idempotency_key_and_refuses_bad_ones(finance, estate, card, clerk_b):  # fmt: skip
-    unit, cashier = estate["units"][0], client_for(finance["cashier"].user)
+    unit, cashier = estate["units"][0], signed_in(finance["cashier"].user)
     body = {"unit": unit.pk, "fee_item": card.pk, "period_start": "2026-11-20", "amount": "30"}
     first = cashier.post("/api/v1/billing/charges", body, content_type=JSON, HTTP_IDEMPOTENCY_KEY="k1")  # fmt: skip
     again = cashier.post("/api/v1/billing/charges", body, content_type=JSON, HTTP_IDEMPOTENCY_KEY="k1")  # fmt: skip
@@ -50,7 +44,7 @@ def test_the_api_posts_a_charge_once_per_idempotency_key_and_refuses_bad_ones(fi
     assert first.json()["id"] == again.json()["id"] and BillLine.objects.count() == 1
     zero = cashier.post("/api/v1/billing/charges", {**body, "amount": "0"}, content_type=JSON)
     assert zero.status_code == 400 and "amount" in str(zero.json())
-    other = client_for(clerk_b).post("/api/v1/billing/charges", body, content_type=JSON)
+    other = signed_in(clerk_b).post("/api/v1/billing/charges", body, content_type=JSON)
     assert other.status_code in (403, 404) and BillLine.objects.count() == 1
 
 
@@ -67,7 +61,7 @@ def test_a_deposit_item_is_not_charged(finance, estate, fee_item):
 
 def test_finance_posts_the_desks_paid_jobs_from_the_service_items_page(finance, estate, fee_item):
     item = fee_item("svc", FeeItem.Method.PER_UNIT, kind=FeeItem.Kind.SERVICE, is_cyclic=False)
-    sup = client_for(finance["sup"].user)
+    sup = signed_in(finance["sup"].user)
     page = sup.get(reverse("billing:fee_item", args=[item.pk])).content.decode()
     assert 'id="paid-services"' in page
     response = sup.post(reverse("billing:post_paid_services", args=[item.pk]), follow=True)

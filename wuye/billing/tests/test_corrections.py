@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from tests.errors import codes
 from wuye.billing import approvals, bill_runs, deposits, payments, refunds, services
 from wuye.billing.authority import BeyondAuthority
 from wuye.billing.models import ApprovalRequest, BillLine, FeeItem, Refund
@@ -15,10 +16,6 @@ from wuye.billing.queries import statement
 
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2026, 11, 1)
-
-
-def codes(exc):
-    return {e.code for errors in exc.error_dict.values() for e in errors}
 
 
 @pytest.fixture

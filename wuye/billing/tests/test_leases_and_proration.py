@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.errors import codes
 from wuye.billing import bill_runs, leases, services
 from wuye.billing.charges import full_years
 from wuye.billing.models import BillLine, FeeItem
@@ -15,10 +16,6 @@ from wuye.people.models import MoveIn
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2026, 11, 1)
 DEC = datetime.date(2026, 12, 1)
-
-
-def codes(exc):
-    return {e.code for errors in exc.error_dict.values() for e in errors}
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client
 from django.utils import translation
 
 from conftest import make_staff_user
+from tests.clients import signed_in
 from wuye.billing import meters
 from wuye.billing.models import FeeItem, Meter, MeterReading
 
@@ -24,12 +24,6 @@ State = MeterReading.State
 def _in_english():
     with translation.override("en"):
         yield
-
-
-def client_for(user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -59,7 +53,7 @@ def fields_of(response) -> list[tuple]:
 
 
 def test_finance_adds_own_and_shared_meters_and_lists_them(finance, estate, water, site_a):
-    sup = client_for(finance["sup"].user)
+    sup = signed_in(finance["sup"].user, HTTP_ACCEPT_LANGUAGE="en")
     own = sup.post(f"{BASE}/meters", {"code": "W1-0101", "kind": "water", "fee_item": water.pk,
                                      "unit": estate["units"][0].pk, "start_value": "3.5",
                                      "installed_on": "2026-01-01"}, content_type=JSON)  # fmt: skip
@@ -87,7 +81,7 @@ def test_finance_adds_own_and_shared_meters_and_lists_them(finance, estate, wate
 
 
 def test_a_bad_meter_is_a_400_with_its_field(finance, estate, water):
-    sup = client_for(finance["sup"].user)
+    sup = signed_in(finance["sup"].user, HTTP_ACCEPT_LANGUAGE="en")
     body = {"code": "W1", "kind": "water", "fee_item": water.pk, "unit": estate["units"][0].pk}
     assert sup.post(f"{BASE}/meters", body, content_type=JSON).status_code == 201
     again = sup.post(f"{BASE}/meters", body, content_type=JSON)
@@ -103,7 +97,7 @@ def test_a_bad_meter_is_a_400_with_its_field(finance, estate, water):
 
 
 def test_a_cashier_may_not_add_a_meter(finance, estate, water):
-    cashier = client_for(finance["cashier"].user)
+    cashier = signed_in(finance["cashier"].user, HTTP_ACCEPT_LANGUAGE="en")
     body = {"code": "W1", "kind": "water", "fee_item": water.pk, "unit": estate["units"][0].pk}
     response = cashier.post(f"{BASE}/meters", body, content_type=JSON)
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
@@ -111,7 +105,7 @@ def test_a_cashier_may_not_add_a_meter(finance, estate, water):
 
 
 def test_record_readings_accepted_held_or_refused(finance, meter):
-    cashier = client_for(finance["cashier"].user)
+    cashier = signed_in(finance["cashier"].user, HTTP_ACCEPT_LANGUAGE="en")
     url = f"{BASE}/meters/{meter.pk}/readings"
     negative = cashier.post(url, {"month": "2026-05-01", "value": "-1"}, content_type=JSON)
     assert negative.status_code == 400 and fields_of(negative) == [("value", "negative")]
@@ -139,7 +133,7 @@ def test_readings_are_listed_by_month_and_state(finance, meter):
     meters.record_reading(
         site=meter.site, actor=finance["sup"].user, meter=meter, period=MAY, value="200"
     )
-    client = client_for(finance["cashier"].user)
+    client = signed_in(finance["cashier"].user, HTTP_ACCEPT_LANGUAGE="en")
     may = client.get(f"{BASE}/readings?month=2026-05-01").json()
     assert may["count"] == 1 and may["items"][0]["state"] == "held"
     assert client.get(f"{BASE}/readings?state=accepted").json()["count"] == 6
@@ -152,7 +146,10 @@ def test_finance_confirms_or_rejects_a_held_reading(finance, meter):
     held = meters.record_reading(
         site=meter.site, actor=finance["sup"].user, meter=meter, period=MAY, value="200"
     )
-    cashier, sup = client_for(finance["cashier"].user), client_for(finance["sup"].user)
+    cashier, sup = (
+        signed_in(finance["cashier"].user, HTTP_ACCEPT_LANGUAGE="en"),
+        signed_in(finance["sup"].user, HTTP_ACCEPT_LANGUAGE="en"),
+    )
     assert (
         cashier.post(f"{BASE}/readings/{held.pk}/confirm", {}, content_type=JSON).status_code == 403
     )
@@ -183,7 +180,11 @@ def test_usage_by_building_and_month(finance, estate, meter, water, site_a):
     )  # fmt: skip
     meters.record_reading(site=site_a, actor=sup, meter=meter, period=MAY, value="70")
     meters.record_reading(site=site_a, actor=sup, meter=garden, period=MAY, value="40")
-    body = client_for(sup).get(f"{BASE}/meters/usage?year=2026&kind=water").json()
+    body = (
+        signed_in(sup, HTTP_ACCEPT_LANGUAGE="en")
+        .get(f"{BASE}/meters/usage?year=2026&kind=water")
+        .json()
+    )
     b1, whole = body["rows"]
     assert (b1["building"], b1["name"]) == (estate["b1"].pk, "1栋")
     assert b1["months"][:6] == ["11.0000", "9.0000", "10.0000", "12.0000", "6.0000", None]
@@ -192,14 +193,15 @@ def test_usage_by_building_and_month(finance, estate, meter, water, site_a):
     assert b1["change_percent"] is None  # nothing read from January to May 2025
     assert (whole["building"], whole["name"], whole["months"][4]) == (None, "Whole site", "40.0000")
     assert body["totals"]["months"][4] == "46.0000" and body["totals"]["total"] == "88.0000"
-    bad = client_for(sup).get(f"{BASE}/meters/usage?year=2026&kind=steam")
+    bad = signed_in(sup, HTTP_ACCEPT_LANGUAGE="en").get(f"{BASE}/meters/usage?year=2026&kind=steam")
     assert bad.status_code == 400 and fields_of(bad) == [("kind", "invalid_choice")]
 
 
 def test_another_sites_meter_and_reading_are_not_found(
     django_user_model, finance, meter, site_b, clerk_a
 ):
-    fin_b = client_for(make_staff_user(django_user_model, "fin_b", sites=[site_b], role="finance"))
+    fin_b_user = make_staff_user(django_user_model, "fin_b", sites=[site_b], role="finance")
+    fin_b = signed_in(fin_b_user, HTTP_ACCEPT_LANGUAGE="en")
     reading = MeterReading.objects.filter(meter=meter).first()
     assert fin_b.get(f"{BASE}/meters/{meter.pk}").status_code == 404
     recorded = fin_b.post(f"{BASE}/meters/{meter.pk}/readings",
@@ -209,5 +211,5 @@ def test_another_sites_meter_and_reading_are_not_found(
                       content_type=JSON).status_code == 404  # fmt: skip
     assert fin_b.get(f"{BASE}/meters?site={meter.site_id}").status_code == 403
     assert fin_b.get(f"{BASE}/meters").json()["count"] == 0
-    assert client_for(clerk_a).get(f"{BASE}/meters").status_code == 403
+    assert signed_in(clerk_a, HTTP_ACCEPT_LANGUAGE="en").get(f"{BASE}/meters").status_code == 403
     assert MeterReading.objects.filter(meter=meter, period=MAY).count() == 0

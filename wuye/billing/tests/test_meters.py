@@ -8,16 +8,13 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from tests.errors import codes
 from wuye.billing import bill_runs, meters, services
 from wuye.billing.models import BillLine, FeeItem, Meter, MeterReading
 
 pytestmark = pytest.mark.django_db
 MONTHS = [datetime.date(2026, m, 1) for m in range(6, 12)]
 NOV = datetime.date(2026, 11, 1)
-
-
-def codes(exc):
-    return {e.code for errors in exc.error_dict.values() for e in errors}
 
 
 @pytest.fixture

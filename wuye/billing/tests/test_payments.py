@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.errors import codes
 from wuye.billing import bill_runs, deposits, payments, refunds, services
 from wuye.billing.models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt
 from wuye.billing.payments import ledger, open_lines
@@ -36,10 +37,6 @@ def pay(finance, unit, amount, **kwargs):
     return payments.take_payment(
         site=unit.site, actor=finance["cashier"].user, unit=unit, amount=amount, **kwargs
     )
-
-
-def codes(exc):
-    return {e.code for errors in exc.error_dict.values() for e in errors}
 
 
 def test_a_partial_payment_goes_to_the_oldest_lines(billed, finance):

@@ -8,6 +8,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from tests.errors import codes
 from wuye.billing import bill_runs, services
 from wuye.billing.charges import compute, rate_for
 from wuye.billing.models import BillLine, BillRun, FeeItem
@@ -15,10 +16,6 @@ from wuye.estate.models import Unit
 
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2026, 11, 1)
-
-
-def codes(exc):
-    return {e.code for errors in exc.error_dict.values() for e in errors}
 
 
 def test_overlapping_rates_of_one_scope_are_refused(fee_item, finance, estate):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from tests.errors import codes
 from wuye.core.crypto import decrypt
 from wuye.servicedesk import services
 from wuye.servicedesk.models import (
@@ -25,10 +26,6 @@ from wuye.servicedesk.services import Intake, MaterialLine, register_ticket
 pytestmark = pytest.mark.django_db
 State = Ticket.State
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
-
-
-def codes(exc: ValidationError) -> set[str]:
-    return {e.code for errors in exc.error_dict.values() for e in errors}
 
 
 def steps(ticket) -> list[str]:
