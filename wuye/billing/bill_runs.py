@@ -32,7 +32,7 @@ from wuye.people.models import MoveIn
 from .charges import compute, rate_for, rates_in_force, rent_charge, specificity
 from .meters import served_units, split_usage
 from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem, Lease, Meter, MeterReading
-from .money import MICRO_STEPS, RoundingMode
+from .money import CENT, MICRO_STEPS, RoundingMode
 from .payments import apply_credit
 from .services import due_date_for
 
@@ -311,7 +311,7 @@ def run_bills(*, site, actor, month: datetime.date,
         draw_credit(site)
         totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
         run.lines, run.skipped = posted, skipped
-        run.total = Decimal(totals["total"] or 0).quantize(Decimal("0.01"))
+        run.total = Decimal(totals["total"] or 0).quantize(CENT)
         run.state, run.finished_at = BillRun.State.DONE, timezone.now()
         run.save()
         record_create(actor, run)

@@ -20,7 +20,7 @@ from wuye.estate.models import ParkingSpace, Unit
 from .charges import rent_charge
 from .models import BillLine, FeeItem, Lease
 from .money import as_decimal
-from .services import line_paid
+from .payments import line_paid
 
 
 def _overlapping(lease: Lease):

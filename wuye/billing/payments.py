@@ -61,6 +61,11 @@ def with_outstanding(lines):
     )
 
 
+def line_paid(line: BillLine) -> Decimal:
+    """What is paid on a line and not refunded."""
+    return with_outstanding(BillLine.objects.filter(pk=line.pk)).get().paid.quantize(CENT)
+
+
 def open_lines(unit: Unit):
     """The unit's lines not cancelled and not fully paid, oldest first."""
     lines = with_outstanding(BillLine.objects.filter(unit=unit, cancelled_at__isnull=True))

@@ -22,8 +22,7 @@ from wuye.staff.models import AuthorityRule
 from . import deposits
 from .authority import require_authority
 from .models import BillLine, CreditEntry, Deposit, FeeItem, Refund
-from .payments import checked_money, credit_balance
-from .services import line_paid
+from .payments import checked_money, credit_balance, line_paid
 
 Source = Refund.Source
 

@@ -12,7 +12,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +25,9 @@ from wuye.staff.models import AuthorityRule
 from . import formulas
 from .authority import require_authority
 from .charges import compute, rate_for
-from .models import Allocation, BillLine, FeeItem, Rate, Refund
+from .models import BillLine, FeeItem, Rate
 from .money import RoundingMode, RoundingUnit, as_decimal
+from .payments import line_paid
 
 Method = FeeItem.Method
 # Meters are read, and leases priced, month by month.
@@ -235,17 +236,6 @@ def add_charge(
     except IntegrityError:
         return BillLine.objects.get(fee_item=fee_item, target=target[:40], period_start=period_start, reversed=False)  # fmt: skip
     return line
-
-
-def line_paid(line: BillLine) -> Decimal:
-    """What is paid on a line and not refunded."""
-    allocated = Allocation.objects.filter(bill_line=line, undone=False).aggregate(t=Sum("amount"))[
-        "t"
-    ]
-    refunded = Refund.objects.filter(bill_line=line, source=Refund.Source.LINE).aggregate(
-        t=Sum("amount")
-    )["t"]
-    return Decimal(allocated or 0) - Decimal(refunded or 0)
 
 
 def cancel_bill_line(*, line: BillLine, actor, reason: str) -> BillLine:
