@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "wuye.people",
     "wuye.servicedesk",
     "wuye.billing",
+    "wuye.dunning",
+    "wuye.onlinepay",
     "wuye.portal",
     "wuye.workbench",
     "wuye.api",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("people/", include("wuye.people.urls")),
     path("desk/", include("wuye.servicedesk.urls")),
     path("billing/", include("wuye.billing.urls")),
+    path("dunning/", include("wuye.dunning.urls")),
+    path("pay/", include("wuye.onlinepay.urls")),
     path("portal/", include("wuye.portal.urls")),
     path("staff/", include("wuye.staff.urls")),
     path("", include("wuye.workbench.urls")),

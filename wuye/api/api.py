@@ -10,7 +10,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from wuye.billing.api import router as billing_router
 from wuye.core.api import router as core_router
 from wuye.core.errors import error_body
+from wuye.dunning.api import router as dunning_router
 from wuye.estate.api import router as estate_router
+from wuye.onlinepay.api import router as onlinepay_router
 from wuye.people.api import router as people_router
 from wuye.portal.api import router as portal_router
 from wuye.servicedesk.api import router as servicedesk_router
@@ -93,4 +95,6 @@ api.add_router("/staff/", staff_router)
 api.add_router("/people/", people_router)
 api.add_router("/servicedesk/", servicedesk_router)
 api.add_router("/billing/", billing_router)
+api.add_router("/dunning/", dunning_router)
+api.add_router("/onlinepay/", onlinepay_router)
 api.add_router("/portal/", portal_router)

@@ -28,6 +28,7 @@ class FeeItem(SiteScopedModel):
         MAINTENANCE_FUND = "maintenance_fund", _("maintenance fund")
         SERVICE = "service", _("paid service")
         DEPOSIT = "deposit", _("deposit")
+        LATE_FEE = "late_fee", _("late fee")
         OTHER = "other", _("other")
 
     class Cycle(models.TextChoices):
@@ -734,6 +735,7 @@ class ApprovalRequest(SiteScopedModel):
         CANCEL_BILL_LINE = "cancel_bill_line", _("cancel a bill line")
         VOID_PAYMENT = "void_payment", _("void a payment")
         REFUND = "refund", _("refund")
+        WAIVE_LATE_FEE = "waive_late_fee", _("waive a late fee")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting")
@@ -777,3 +779,94 @@ class ApprovalRequest(SiteScopedModel):
 
     def __str__(self) -> str:
         return f"{self.action} ¥{self.amount}"
+
+
+class LateFeeRule(SiteScopedModel):
+    """A fee item's late fee (R-FEE-04): a daily or monthly rate on the overdue amount after
+    some grace days, never more in all than a share of the principal (the cap, required)."""
+
+    class Basis(models.TextChoices):
+        DAILY = "daily", _("per day")
+        MONTHLY = "monthly", _("per month")
+
+    fee_item = models.OneToOneField(
+        FeeItem, on_delete=models.PROTECT, related_name="late_fee_rule", verbose_name=_("fee item")
+    )
+    basis = models.CharField(_("charged"), max_length=10, choices=Basis.choices)
+    rate_percent = models.DecimalField(_("rate (%)"), max_digits=7, decimal_places=4)
+    grace_days = models.PositiveSmallIntegerField(_("grace days"), default=0)
+    cap_percent = models.DecimalField(_("cap (% of the principal)"), max_digits=5, decimal_places=2)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("late fee rule")
+        verbose_name_plural = _("late fee rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(rate_percent__gt=0), name="late_fee_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(cap_percent__gt=0, cap_percent__lte=100), name="late_fee_cap_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_item} {self.rate_percent}%/{self.basis}"
+
+
+class LateFee(SiteScopedModel):
+    """The late fee accruing on one overdue bill line (the principal), kept apart from it. The
+    daily job accrues it through a day once; when the principal is settled the amount left
+    after waivers is posted as a line of the site's late-fee item (`charge_line`)."""
+
+    bill_line = models.OneToOneField(
+        BillLine, on_delete=models.PROTECT, related_name="late_fee", verbose_name=_("principal")
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Unrounded while it accrues; rounded half-up once, when it is posted.
+    accrued = models.DecimalField(_("accrued (yuan)"), max_digits=14, decimal_places=4, default=0)
+    waived = models.DecimalField(_("waived (yuan)"), max_digits=12, decimal_places=2, default=0)
+    accrued_through = models.DateField(_("accrued through"))
+    charge_line = models.OneToOneField(
+        BillLine, on_delete=models.PROTECT, null=True, blank=True, related_name="late_fee_charged"
+    )
+
+    class Meta:
+        verbose_name = _("late fee")
+        verbose_name_plural = _("late fees")
+        constraints = [
+            models.CheckConstraint(condition=Q(accrued__gte=0), name="late_fee_accrued_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(waived__gte=0, waived__lte=F("accrued")), name="late_fee_waived_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["site", "charge_line"], name="late_fee_site_posted_idx"),
+            models.Index(fields=["unit"], name="late_fee_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_line_id} ¥{self.accrued}"
+
+
+class LateFeeWaiver(SiteScopedModel):
+    """A late fee waived in part or whole, with its reason, by someone whose authority covers it
+    (or by the approver of an approval request)."""
+
+    late_fee = models.ForeignKey(LateFee, on_delete=models.PROTECT, related_name="waivers")
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=200)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("waived by"),
+    )  # fmt: skip
+    waived_at = models.DateTimeField(_("waived at"))
+    approval = models.ForeignKey(
+        ApprovalRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("late fee waiver")
+        verbose_name_plural = _("late fee waivers")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="late_fee_waiver_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="late_fee_waiver_has_reason"),
+        ]

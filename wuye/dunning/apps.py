@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DunningConfig(AppConfig):
+    """Chasing arrears: fee notices before due, dunning notices after, how each was sent and by
+    whom, and the collections clerk's chasing log of calls, visits and promises to pay."""
+
+    name = "wuye.dunning"
+    label = "dunning"
+    verbose_name = _("Dunning")
