@@ -820,7 +820,9 @@ class LateFee(SiteScopedModel):
     bill_line = models.OneToOneField(
         BillLine, on_delete=models.PROTECT, related_name="late_fee", verbose_name=_("principal")
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Unrounded while it accrues; rounded half-up once, when it is posted.
     accrued = models.DecimalField(_("accrued (yuan)"), max_digits=14, decimal_places=4, default=0)
     waived = models.DecimalField(_("waived (yuan)"), max_digits=12, decimal_places=2, default=0)
@@ -833,7 +835,9 @@ class LateFee(SiteScopedModel):
         verbose_name = _("late fee")
         verbose_name_plural = _("late fees")
         constraints = [
-            models.CheckConstraint(condition=Q(accrued__gte=0), name="late_fee_accrued_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(accrued__gte=0), name="late_fee_accrued_nonnegative"
+            ),
             models.CheckConstraint(
                 condition=Q(waived__gte=0, waived__lte=F("accrued")), name="late_fee_waived_range"
             ),
