@@ -93,6 +93,13 @@ BILLING_FINANCE = (
     ]
 )
 
+# Notices and chasing arrears (R-FEE-03): the collections work of cashiers, finance and the
+# customer-service clerks; the notices' layout is finance's.
+DUNNING = _perms("dunning", ["view", "add"], ["notice", "noticedelivery", "chasingentry"]) + [
+    ("dunning", "view_noticebatch")
+]
+DUNNING_LAYOUT = _perms("dunning", ["view", "change"], ["noticelayout"])
+
 ROLES: dict[str, dict] = {
     "manager": {
         "label": _("Site manager"),
@@ -108,7 +115,9 @@ ROLES: dict[str, dict] = {
         + [("people", "view_privacy_log"), ("core", "view_auditentry")]
         + DESK_SUPERVISOR
         + _perms("servicedesk", ["view", "add", "change"], DESK_SETTINGS)
-        + BILLING_FINANCE,
+        + BILLING_FINANCE
+        + DUNNING
+        + DUNNING_LAYOUT,
     },
     "cs_clerk": {
         "label": _("Customer-service clerk"),
@@ -117,7 +126,8 @@ ROLES: dict[str, dict] = {
         + _perms("people", ["view", "add", "change"], REGISTER_MODELS)
         + PERSONAL_DATA
         + DESK_CLERK
-        + _perms("servicedesk", ["view"], DESK_SETTINGS),
+        + _perms("servicedesk", ["view"], DESK_SETTINGS)
+        + DUNNING,
     },
     "cs_supervisor": {
         "label": _("Customer-service supervisor"),
@@ -150,13 +160,16 @@ ROLES: dict[str, dict] = {
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
         + _perms("people", ["view"], ["person", "ownership", "tenancy"])
         + _perms("billing", ["view"], ["feeitem", "rate"])
-        + BILLING_POSTING,
+        + BILLING_POSTING
+        + DUNNING,
     },
     "finance": {
         "label": _("Finance"),
         "perms": _perms("estate", ["view"], ESTATE_MODELS)
         + _perms("staff", ["view"], ["employee", "authorityrule"])
-        + BILLING_FINANCE,
+        + BILLING_FINANCE
+        + DUNNING
+        + DUNNING_LAYOUT,
     },
     "environment": {
         "label": _("Environment supervisor"),
