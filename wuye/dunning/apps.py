@@ -9,3 +9,8 @@ class DunningConfig(AppConfig):
     name = "wuye.dunning"
     label = "dunning"
     verbose_name = _("Dunning")
+
+    def ready(self) -> None:
+        # Registers the building notices' job handler, so any process (a Celery worker too)
+        # can run the job.
+        from . import jobs  # noqa: F401

@@ -16,6 +16,13 @@ from django.utils.translation import pgettext_lazy
 from wuye.core.models import Job, Site, SiteScopedModel
 from wuye.estate.models import Building, Unit
 
+
+def _hidden(field: models.Field) -> models.Field:
+    """A column the audit trail leaves out (the notice's snapshot is the notice itself)."""
+    field.audit_hidden = True
+    return field
+
+
 DEFAULT_FEE_BODY = (
     "尊敬的{owner}：\n"
     "您好！截至{today}，您的房屋{unit}应缴费用合计人民币{total}元，明细见下表。"
@@ -123,7 +130,7 @@ class Notice(SiteScopedModel):
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
     number = models.CharField(_("notice number"), max_length=40)
-    snapshot = models.JSONField(default=dict)
+    snapshot = _hidden(models.JSONField(default=dict))
     total = models.DecimalField(_("total (yuan)"), max_digits=12, decimal_places=2)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -233,14 +240,21 @@ class ChasingEntry(SiteScopedModel):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(promised_amount__isnull=True, promised_by__isnull=True, promise_ends_at__isnull=True)
-                    | Q(promised_amount__gt=0, promised_by__isnull=False, promise_ends_at__isnull=False)
+                    Q(
+                        promised_amount__isnull=True,
+                        promised_by__isnull=True,
+                        promise_ends_at__isnull=True,
+                    )
+                    | Q(
+                        promised_amount__gt=0,
+                        promised_by__isnull=False,
+                        promise_ends_at__isnull=False,
+                    )
                 ),
                 name="chasing_promise_amount_and_date_together",
             ),  # fmt: skip
             models.CheckConstraint(
-                condition=Q(promise_ends_at__isnull=True)
-                | Q(promise_ends_at__gt=F("recorded_at")),
+                condition=Q(promise_ends_at__isnull=True) | Q(promise_ends_at__gt=F("recorded_at")),
                 name="chasing_promise_after_recording",
             ),
         ]
