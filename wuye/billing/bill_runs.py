@@ -29,6 +29,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 from wuye.people.models import MoveIn
 
+from . import figures
 from .charges import compute, rate_for, rates_in_force, rent_charge, specificity
 from .meters import served_units, split_usage
 from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem, Lease, Meter, MeterReading
@@ -308,6 +309,7 @@ def run_bills(*, site, actor, month: datetime.date,
             posted += _post_item(item, run, start, end, skipped)
             if progress:
                 progress(done, len(items), item.name)
+        figures.lines_posted(site_id=site.pk, run=run)  # the run's due, one statement
         draw_credit(site)
         totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
         run.lines, run.skipped = posted, skipped
@@ -347,6 +349,7 @@ def reverse_run(*, run: BillRun, actor, reason: str) -> BillRun:
         if Allocation.objects.filter(bill_line__run=run, undone=False).exists():
             raise invalid(None, _("Payments were taken against this run; cancel lines one by one instead."), "paid")  # fmt: skip
         now = timezone.now()
+        figures.lines_cancelled(site_id=run.site_id, run=run)  # before they are marked
         BillLine.objects.filter(run=run, cancelled_at__isnull=True).update(
             cancelled_at=now, cancelled_by=actor, cancel_reason=reason[:200], reversed=True
         )

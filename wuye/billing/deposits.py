@@ -16,6 +16,7 @@ from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 
+from . import figures
 from .models import Allocation, Deposit, FeeItem, Payment
 from .money import ZERO
 from .payments import checked_money, issue_receipt, lock_open_lines
@@ -61,6 +62,7 @@ def take_deposit(
             note=note.strip()[:200],
         )  # fmt: skip
         issue_receipt(payment)
+        figures.received(payment)
         record_create(actor, deposit)
     return deposit
 
@@ -83,13 +85,14 @@ def apply_deposit(*, deposit: Deposit, actor, amount=None, lines=None) -> Decima
         open_ = lock_open_lines(deposit.unit, lines)
         if not open_:
             raise invalid("lines", _("The unit has no open lines to pay."), "nothing_open")
-        left = amount
+        left, made, day = amount, [], figures.local_day(deposit.site_id)
         for line in open_:
             part = min(left, line.outstanding)
             if part <= 0:
                 break
-            Allocation.objects.create(bill_line=line, deposit=deposit, amount=part)
+            made.append(Allocation.objects.create(bill_line=line, deposit=deposit, amount=part, collected_on=day).pk)  # fmt: skip
             left -= part
+        figures.allocated(site_id=deposit.site_id, allocations=made)
         applied = amount - left
         record_action(actor, deposit, _("applied"), {"amount": [None, str(applied)]})
     return applied

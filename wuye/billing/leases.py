@@ -17,6 +17,7 @@ from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 
+from . import figures
 from .charges import rent_charge
 from .models import BillLine, FeeItem, Lease
 from .money import as_decimal
@@ -115,6 +116,8 @@ def terminate_lease(*, lease: Lease, actor, on: datetime.date, reason: str) -> L
         lease.terminated_on, lease.termination_reason = on, reason[:200]
         lease.save()
         now = timezone.now()
+        figures.lines_cancelled(site_id=lease.site_id, lines=[line.pk for line in later])
+        repriced = []
         for line in later:
             # Cancelled as if reversed, so the month it ends in can be posted again for its days.
             line.cancelled_at, line.cancelled_by, line.reversed = now, actor, True
@@ -122,12 +125,13 @@ def terminate_lease(*, lease: Lease, actor, on: datetime.date, reason: str) -> L
             line.save()
             if line.period_start <= on:
                 charge = rent_charge(lease.fee_item, lease, line.period_start, line.period_end)
-                BillLine.objects.create(
+                repriced.append(BillLine.objects.create(
                     site_id=lease.site_id, fee_item=lease.fee_item, target=line.target,
                     unit_id=lease.unit_id, parking_space_id=lease.parking_space_id, lease=lease,
                     period_start=line.period_start, period_end=line.period_end,
                     quantity=charge.quantity, rate=charge.rate, amount=charge.amount,
                     due_date=line.due_date, run=line.run, note=line.note,
-                )  # fmt: skip
+                ).pk)  # fmt: skip
+        figures.lines_posted(site_id=lease.site_id, lines=repriced)
         record_action(actor, lease, _("terminated"), {"terminated_on": [None, str(on)], "termination_reason": [None, reason]})  # fmt: skip
     return lease

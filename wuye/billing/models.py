@@ -4,7 +4,8 @@ reason, and the line stays."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -331,6 +332,9 @@ class Allocation(models.Model):
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The site's own date the money was collected: its payment's received date, or the day
+    # credit or a deposit was applied. The collection figures count it in that month.
+    collected_on = models.DateField()
     # Undone with its payment's void (the line is open again).
     undone = models.BooleanField(default=False)
 
@@ -700,6 +704,8 @@ class Refund(SiteScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     refunded_at = models.DateTimeField(_("refunded at"))
+    # `refunded_at` as the site's own date: the month the collection figures take it off.
+    refunded_on = models.DateField(_("refunded on"))
     approval = models.ForeignKey(
         "ApprovalRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -874,3 +880,102 @@ class LateFeeWaiver(SiteScopedModel):
             models.CheckConstraint(condition=Q(amount__gt=0), name="late_fee_waiver_positive"),
             models.CheckConstraint(condition=~Q(reason=""), name="late_fee_waiver_has_reason"),
         ]
+
+
+class CollectionFigure(models.Model):
+    """收缴统计: the ledger summed once for the collection rate (R-FEE-05, R-KPI-01) — for one
+    fee item and building, what was charged for a month (`due`, on the row whose collected
+    month is the charge month) and what was collected of it in a month (`collected`: live
+    allocations less line refunds). Kept by the ledger's own writes in their transaction
+    (`figures`), rebuilt from the ledger by `figures.rebuild_figures`; never edited by hand.
+    Parking-space lines have no building."""
+
+    site = models.ForeignKey("core.Site", on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, null=True, related_name="+")
+    fee_item = models.ForeignKey(FeeItem, on_delete=models.PROTECT, related_name="+")
+    charge_month = models.DateField()  # the first day of the month of the lines' period start
+    collected_month = models.DateField()  # the first day of the month the money came
+    due = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    collected = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("collection figure")
+        verbose_name_plural = _("collection figures")
+        permissions = [("view_collection_rate", _("Can see the collection rate and its figures"))]
+        constraints = [
+            # What `figures` upserts on: parking lines (no building) share one row per cell.
+            models.UniqueConstraint(
+                F("fee_item"),
+                Coalesce(F("building"), Value(0)),
+                F("charge_month"),
+                F("collected_month"),
+                name="collection_figure_cell",
+            ),  # fmt: skip
+        ]
+        indexes = [
+            models.Index(
+                fields=["site", "charge_month", "collected_month"], name="collection_figure_charge"
+            ),
+            models.Index(fields=["site", "collected_month"], name="collection_figure_collected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_item_id} {self.charge_month:%Y-%m}/{self.collected_month:%Y-%m}"
+
+
+class IncomeFigure(models.Model):
+    """实收: money taken in a month (payments not voided, deposits too) and paid back (refunds
+    of every kind), by building, method and cashier — what the daily closes hand over, summed.
+    Kept like `CollectionFigure`."""
+
+    site = models.ForeignKey("core.Site", on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    method = models.CharField(max_length=10, choices=Payment.Method.choices)
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    received = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    refunded = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("income figure")
+        verbose_name_plural = _("income figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "month", "method", "cashier"], name="income_figure_cell"
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "month"], name="income_figure_month")]
+
+    def __str__(self) -> str:
+        return f"{self.building_id} {self.month:%Y-%m} {self.method}"
+
+
+class CollectionTarget(models.Model):
+    """A site's collection-rate targets (R-FEE-05, R-KPI-01; the company's default 90% for the
+    month, 95% for the quarter, 98% for the year while a site has none of its own)."""
+
+    site = models.OneToOneField(
+        "core.Site", on_delete=models.CASCADE, related_name="collection_target"
+    )
+    month_percent = models.DecimalField(_("month (%)"), max_digits=5, decimal_places=2, default=90)
+    quarter_percent = models.DecimalField(
+        _("quarter (%)"), max_digits=5, decimal_places=2, default=95
+    )
+    year_percent = models.DecimalField(_("year (%)"), max_digits=5, decimal_places=2, default=98)
+
+    class Meta:
+        verbose_name = _("collection-rate target")
+        verbose_name_plural = _("collection-rate targets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month_percent__gt=0, month_percent__lte=100)
+                & Q(quarter_percent__gt=0, quarter_percent__lte=100)
+                & Q(year_percent__gt=0, year_percent__lte=100),
+                name="collection_target_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.month_percent}/{self.quarter_percent}/{self.year_percent}"

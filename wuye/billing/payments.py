@@ -31,6 +31,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 from wuye.staff.models import AuthorityRule
 
+from . import figures
 from .authority import require_authority
 from .models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt, Refund
 from .money import CENT, ZERO, as_decimal
@@ -187,13 +188,16 @@ def take_payment(
                 idempotency_key=key, cashier=actor, received_at=timezone.now(), note=note.strip()[:200],
             )  # fmt: skip
             left, allocations = amount, []
+            day = figures.local_day(site, payment.received_at)
             for line in open_:
                 if left <= 0:
                     break
                 part = min(left, line.outstanding)
-                allocations.append(Allocation(bill_line=line, payment=payment, amount=part))
+                allocations.append(Allocation(bill_line=line, payment=payment, amount=part, collected_on=day))  # fmt: skip
                 left -= part
             Allocation.objects.bulk_create(allocations)
+            figures.received(payment)
+            figures.allocated(site_id=site.pk, allocations=[a.pk for a in allocations])
             if left > 0:
                 CreditEntry.objects.create(site=site, unit=unit, fee_item=earmark, amount=left,
                                            payment=payment, note=_("overpayment"))  # fmt: skip
@@ -232,8 +236,9 @@ def issue_receipt(payment: Payment) -> Receipt:
 def apply_credit(*, unit: Unit, actor=None) -> Decimal:
     """Draw the unit's credit onto its open lines, oldest first — earmarked credit onto its
     fee item's lines, general credit onto any. Returns what was used."""
-    used = ZERO
+    used, made = ZERO, []
     with transaction.atomic():
+        day = figures.local_day(unit.site_id)
         for line in lock_open_lines(unit, None):
             left = line.outstanding
             for earmark in (line.fee_item, None):
@@ -243,11 +248,12 @@ def apply_credit(*, unit: Unit, actor=None) -> Decimal:
                 part = min(available, left)
                 if part <= 0:
                     continue
-                Allocation.objects.create(bill_line=line, from_credit=True, amount=part)
+                made.append(Allocation.objects.create(bill_line=line, from_credit=True, amount=part, collected_on=day).pk)  # fmt: skip
                 CreditEntry.objects.create(site_id=unit.site_id, unit=unit, fee_item=earmark,
                                            amount=-part, bill_line=line, note=_("used"))  # fmt: skip
                 left -= part
                 used += part
+        figures.allocated(site_id=unit.site_id, allocations=made)
     return used
 
 
@@ -276,6 +282,7 @@ def void_payment(*, payment: Payment, actor, reason: str) -> Payment:
             CreditEntry.objects.create(site_id=payment.site_id, unit_id=payment.unit_id,
                                        fee_item_id=earmark, amount=-credit, payment=payment,
                                        note=_("voided"))  # fmt: skip
+        figures.voided(payment)  # before its allocations are undone
         payment.allocations.update(undone=True)
         payment.voided_at, payment.voided_by, payment.void_reason = (
             timezone.now(),

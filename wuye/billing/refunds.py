@@ -19,7 +19,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 from wuye.staff.models import AuthorityRule
 
-from . import deposits
+from . import deposits, figures
 from .authority import require_authority
 from .models import BillLine, CreditEntry, Deposit, FeeItem, Refund
 from .payments import checked_money, credit_balance, line_paid
@@ -75,12 +75,14 @@ def refund(
             unit=unit, source=source, amount=amount, bill_line=bill_line, deposit=deposit,
             fee_item=fee_item,
         )  # fmt: skip
+        now = timezone.now()
         made = Refund.objects.create(
             site=site, unit=unit, source=source, amount=amount, method=method,
             bill_line=bill_line, deposit=deposit, fee_item=fee_item, reason=reason[:200],
-            paid_to=paid_to.strip()[:100], refunded_by=actor, refunded_at=timezone.now(),
-            approval=approval,
+            paid_to=paid_to.strip()[:100], refunded_by=actor, refunded_at=now,
+            refunded_on=figures.local_day(site, now), approval=approval,
         )  # fmt: skip
+        figures.refunded(made)
         if source == Source.CREDIT:
             CreditEntry.objects.create(site=site, unit=unit, fee_item=fee_item, amount=-amount,
                                        note=_("refunded"))  # fmt: skip

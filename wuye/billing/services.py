@@ -22,7 +22,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
 
-from . import formulas
+from . import figures, formulas
 from .authority import require_authority
 from .charges import compute, rate_for
 from .models import BillLine, FeeItem, Rate
@@ -68,6 +68,7 @@ def save_fee_item(*, site, actor, item: FeeItem | None = None, **fields) -> FeeI
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
     before = snapshot(item) if item else None
     changing_method = item is not None and fields.get("method", item.method) != item.method
+    was_kind = item.kind if item is not None else None
     if changing_method and item.lines.exists():
         raise invalid("method", _("Bills were posted by this method; add a new fee item instead."), "posted")  # fmt: skip
     item = item or FeeItem(site=site)
@@ -83,6 +84,7 @@ def save_fee_item(*, site, actor, item: FeeItem | None = None, **fields) -> FeeI
                 record_create(actor, item)
             else:
                 record_update(actor, item, before)
+                figures.fee_item_kind_changed(item, was_kind)
     except IntegrityError:
         raise invalid("code", _("Another fee item has this code."), "duplicate") from None
     return item
@@ -232,6 +234,7 @@ def add_charge(
                 rate=rate_amount, amount=amount, due_date=due_date_for(fee_item, period_start, period_end),
                 note=note.strip()[:200],
             )  # fmt: skip
+            figures.lines_posted(site_id=site.pk, lines=[line.pk])
             record_create(actor, line)
     except IntegrityError:
         return BillLine.objects.get(fee_item=fee_item, target=target[:40], period_start=period_start, reversed=False)  # fmt: skip
@@ -252,6 +255,7 @@ def cancel_bill_line(*, line: BillLine, actor, reason: str) -> BillLine:
         if line_paid(line) > 0:
             raise invalid(None, _("This line is paid; void or refund the payment first."), "paid")
         require_authority(actor, line.site_id, AuthorityRule.Action.CANCEL_BILL_LINE, line.amount)
+        figures.lines_cancelled(site_id=line.site_id, lines=[line.pk])  # before it is marked
         line.cancelled_at, line.cancelled_by, line.cancel_reason = (
             timezone.now(),
             actor,

@@ -1,0 +1,50 @@
+"""`wuye recount_collections [--site CODE] [--fix]`: the collection figures compared with a
+recount from the ledger, cell by cell; prints where they differ (exit status 1), and with
+`--fix` rebuilds those sites' figures from the ledger."""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wuye.billing import figures
+from wuye.core.models import Site
+
+
+class Command(BaseCommand):
+    help = "Compare the collection figures with the ledger; --fix rebuilds where they differ."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--site", help="site code (default: every site)")
+        parser.add_argument("--fix", action="store_true", help="rebuild what differs")
+
+    def handle(self, *args, site=None, fix=False, **options):
+        sites = Site.objects.order_by("code")
+        if site:
+            sites = sites.filter(code=site)
+            if not sites.exists():
+                raise CommandError(f"no site with the code {site!r}")
+        differing = 0
+        for one in sites:
+            found = figures.differences(one)
+            if not found:
+                self.stdout.write(f"{one.code}: figures agree with the ledger")
+                continue
+            differing += 1
+            self.stdout.write(f"{one.code}: {len(found)} figures differ from the ledger")
+            for entry in found:
+                cell = " ".join(str(part) for part in entry["cell"][1:])
+                self.stdout.write(
+                    f"  {entry['figure']} {cell}: stored {_money(entry['stored'])},"
+                    f" ledger {_money(entry['ledger'])}"
+                )
+            if fix:
+                figures.rebuild_figures(site=one)
+                self.stdout.write(f"{one.code}: figures rebuilt from the ledger")
+        if differing and not fix:
+            sys.exit(1)
+
+
+def _money(values: tuple) -> str:
+    return "/".join(str(v) for v in values) if values else "none"
