@@ -6,6 +6,7 @@ background jobs, a secret key generated into `var/` on first run.
 
 import base64
 import binascii
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -216,6 +217,16 @@ CACHES = {
 }
 
 WUYE_PAGE_SIZE = envint("WUYE_PAGE_SIZE", "50")
+
+# Online payment: the default gateway (a dotted path; the built-in simulator unless set) and the
+# secret the simulator signs its notifications with (derived from the secret key unless set).
+WUYE_PAYMENT_GATEWAY = os.environ.get(
+    "WUYE_PAYMENT_GATEWAY", "wuye.onlinepay.simulator.SimulatorGateway"
+)
+WUYE_GATEWAY_SECRET = (
+    os.environ.get("WUYE_GATEWAY_SECRET")
+    or hashlib.sha256(b"wuye-gateway:" + SECRET_KEY.encode()).hexdigest()
+)
 # API lists: `?page=N`, `{"items": [...], "count": total}`.
 NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = WUYE_PAGE_SIZE

@@ -78,6 +78,10 @@ BILLING_POSTING = METER_READING + [
     ("billing", "view_billline"),
     ("billing", "add_billline"),
     ("billing", "view_billrun"),
+    # Online payment: orders, the gateway's notifications and the reconciliations, to read.
+    ("onlinepay", "view_onlineorder"),
+    ("onlinepay", "view_gatewaynotification"),
+    ("onlinepay", "view_reconciliation"),
 ]
 BILLING_FINANCE = (
     BILLING_SETUP
@@ -90,6 +94,7 @@ BILLING_FINANCE = (
         ("billing", "change_meterreading"),
         # Deciding approval requests, each within the post's authority (R-ADM-02).
         ("billing", "change_approvalrequest"),
+        ("onlinepay", "reconcile"),
     ]
 )
 
