@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.forms import SpreadsheetUploadForm
 from wuye.estate.models import Building
 
 from .forms import MonthField
@@ -97,19 +98,7 @@ class RejectForm(forms.Form):
     note = forms.CharField(label=_("What is wrong"), max_length=200, required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(SpreadsheetUploadForm):
     month = MonthField(label=_("Month read"))
-    file = forms.FileField(
-        label=_("Spreadsheet (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Choose an .xlsx file."), code="not_xlsx")
-        return upload
+    field_order = ["month", "file"]

@@ -1,12 +1,15 @@
-"""The platform's API: who am I, my sites, tokens."""
+"""The platform's API: who am I, my sites, tokens, my background jobs."""
 
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from .jobs import with_live_progress
+from .models import Job
 from .scoping import visible_sites
 from .security import (
     clear_login_failures,
@@ -108,3 +111,27 @@ def create_token(request, payload: TokenIn):
     clear_login_failures(payload.username)
     token, key = issue_api_token(user=user, name=payload.name)
     return Status(201, {"token": key, "name": token.name})
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    title: str
+    state: str
+    done: int
+    total: int
+    message: str
+    result: dict
+    errors: list[dict]
+
+    @staticmethod
+    def resolve_errors(obj) -> list[dict]:
+        return (obj.result or {}).get("errors", []) if obj.state == obj.State.FAILED else []
+
+
+@router.get("/jobs/{job_id}", response=JobOut, summary="A background job's progress and result")
+def job_status(request, job_id: int):
+    """Jobs started through the API (imports, bill runs) are followed here; a job is visible
+    to the user who started it and to nobody else."""
+    job = with_live_progress(get_object_or_404(Job, pk=job_id, actor=request.user))
+    return job

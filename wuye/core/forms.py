@@ -1,4 +1,5 @@
-"""Forms the staff workbench and the resident pages share: the login with lockout."""
+"""Forms the staff workbench and the resident pages share: the login with lockout, the
+spreadsheet upload of every import page."""
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -36,3 +37,22 @@ class LockoutAuthenticationForm(AuthenticationForm):
             raise
         clear_login_failures(username)
         return cleaned
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """An import page's upload: one .xlsx file."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Choose an .xlsx file."), code="not_xlsx")
+        return upload

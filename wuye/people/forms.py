@@ -373,13 +373,3 @@ class RegisterSettingsForm(forms.ModelForm):
     def _post_clean(self) -> None:
         pass
 
-
-class PeopleImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Spreadsheet (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )

@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from wuye.core.forms import SpreadsheetUploadForm
 from wuye.core.models import Job
 from wuye.core.pages import form_status, site_page
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import xlsx_response
 
-from .forms import PeopleImportForm
 from .people_import import JOB_KIND, import_report, start_people_import
 from .workbooks import people_template
 
@@ -21,7 +21,7 @@ from .workbooks import people_template
 @require_http_methods(["GET", "POST"])
 def people_import(request):
     ensure_can(request.user, "people.add_person", request.site)
-    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = start_people_import(
             site=request.site, actor=request.user, upload=form.cleaned_data["file"]

@@ -1,0 +1,490 @@
+"""Importing a site's past bills and payments from .xlsx when it moves onto wuye (issue 6).
+
+A row is one bill line of the old system: unit, fee item, period, amount due and, when it was
+paid, the amount paid, the date and the cashier. Legacy files are messy, so the unit may be
+written 1栋2单元1001, the period 2024年3月 or 2024-01至2024-03, several owners may share one cell
+(张三、李四), and phones and ID numbers are often placeholders (13800138000, 111111…): those
+are kept out of the ledger and flagged in the log for cleaning in the people register.
+
+Every row is checked before anything is written; one bad row and nothing is saved, and the log
+lists every bad row. The file is imported whole in one transaction with a handful of bulk
+inserts. Importing the same file again adds nothing: an imported line is keyed by its unit, fee
+item and period (`history:<unit>` targets under the bill lines' once-per-period constraint),
+and a month that wuye has already billed itself is left out, so history never doubles a bill.
+Imported payments get no wuye receipt (the old system issued one); they are allocated to their
+line on the date paid, so arrears, statements and the collection figures see them as they were.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wuye.core.audit import insert_entries
+from wuye.core.identity import is_placeholder_id, is_placeholder_phone, mask
+from wuye.core.jobs import Progress, job_handler, row_report, start_job
+from wuye.core.models import AuditEntry, Job
+from wuye.core.permissions import ensure_can
+from wuye.core.spreadsheets import build_workbook, read_sheet
+from wuye.estate.models import Unit
+from wuye.people.people_import import split_cell
+from wuye.people.queries import unit_code_candidates
+
+from . import figures
+from .models import Allocation, BillLine, FeeItem, Payment
+from .money import CENT
+from .services import due_date_for
+
+JOB_KIND = "billing.import_history"
+NOTE = "历史导入"
+HISTORY_COLUMNS = {
+    "unit": ("房号", "单元编号", "房屋编号", "unit", "unit code"),
+    "fee_item": ("收费项目", "费用项目", "fee item", "item"),
+    "period": ("所属期间", "计费期间", "期间", "所属月份", "period", "month"),
+    "amount": ("应收金额", "应收", "amount", "amount due"),
+    "paid": ("实收金额", "实收", "paid", "amount paid"),
+    "paid_on": ("缴费日期", "收款日期", "paid on", "paid date"),
+    "cashier": ("收款人", "收费员", "cashier"),
+    "method": ("付款方式", "缴费方式", "method"),
+    "payer": ("业主", "缴费人", "owner", "payer"),
+    "phone": ("电话", "联系电话", "phone"),
+    "id_number": ("身份证号", "证件号码", "id number"),
+}
+REQUIRED_COLUMNS = ("unit", "fee_item", "period", "amount")
+METHODS = {
+    "现金": Payment.Method.CASH, "cash": Payment.Method.CASH,
+    "转账": Payment.Method.TRANSFER, "银行转账": Payment.Method.TRANSFER, "银行": Payment.Method.TRANSFER,
+    "transfer": Payment.Method.TRANSFER, "托收": Payment.Method.TRANSFER,
+    "刷卡": Payment.Method.CARD, "pos": Payment.Method.CARD, "card": Payment.Method.CARD,
+    "微信": Payment.Method.QR, "支付宝": Payment.Method.QR, "扫码": Payment.Method.QR, "qr": Payment.Method.QR,
+}  # fmt: skip
+_RANGE = re.compile(r"\s*(?:至|到|~|～|—|－|to)\s*", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})?日?)?月?$|^(\d{4})(\d{2})$")
+
+
+def column_label(name: str) -> str:
+    return HISTORY_COLUMNS.get(name, (name,))[0]
+
+
+@dataclass
+class HistoryRow:
+    row: int
+    unit: Unit
+    fee_item: FeeItem
+    period_start: datetime.date
+    period_end: datetime.date
+    amount: Decimal
+    paid: Decimal
+    paid_on: datetime.date | None
+    method: str
+    cashier_name: str
+    cashier_id: int | None
+    payer: str
+
+
+@dataclass
+class Plan:
+    rows: list[HistoryRow] = field(default_factory=list)
+    flags: list[dict] = field(default_factory=list)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _month(text: str) -> datetime.date:
+    """2024-03, 2024/3, 2024年3月, 202403, 2024-03-15 → the first of that month."""
+    match = _MONTH.match(text.replace(" ", ""))
+    if not match:
+        raise ValueError(text)
+    year, month = (match.group(1), match.group(2)) if match.group(1) else match.group(4, 5)
+    return datetime.date(int(year), int(month), 1)
+
+
+def _last_day(month: datetime.date) -> datetime.date:
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def parse_period(value) -> tuple[datetime.date, datetime.date]:
+    """A cell naming a month or a range of months → (first day, last day)."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        start = value.replace(day=1)
+        return start, _last_day(start)
+    parts = _RANGE.split(_text(value))
+    if not 1 <= len(parts) <= 2 or not parts[0]:
+        raise ValueError(value)
+    start = _month(parts[0])
+    end = _month(parts[-1])
+    if end < start:
+        raise ValueError(value)
+    return start, _last_day(end)
+
+
+def _money(value) -> Decimal | None:
+    if value is None or _text(value) == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").replace("¥", "").replace("元", "").strip())
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not amount.is_finite():
+        raise ValueError(value)
+    return amount
+
+
+def _date(value) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-")
+    text = text.replace("日", "").strip("-")
+    if not text:
+        return None
+    parts = text.split("-")
+    if len(parts) == 1 and len(text) == 8 and text.isdigit():
+        parts = [text[:4], text[4:6], text[6:]]
+    return datetime.date.fromisoformat("-".join(part.zfill(2) for part in parts))
+
+
+class _Checker:
+    """Turns sheet rows into a plan, collecting every problem instead of stopping."""
+
+    def __init__(self, site):
+        self.site = site
+        self.units = {u.code: u for u in Unit.objects.of_site(site)}
+        items = list(FeeItem.objects.of_site(site))
+        self.items = {i.code.lower(): i for i in items} | {i.name.lower(): i for i in items}
+        self.cashiers = _cashiers_by_name(site)
+        self.errors: list[dict] = []
+        self.plan = Plan()
+        self.seen: dict[tuple[int, int, datetime.date], int] = {}
+        self.today = timezone.localdate()
+
+    def error(self, row: int, name: str, message: str, code: str) -> None:
+        self.errors.append({"field": f"rows.{row}.{name}", "message": message, "code": code})
+
+    def flag(self, row: int, name: str, message: str) -> None:
+        self.plan.flags.append({"row": row, "column": column_label(name), "message": message})
+
+    def check(self, sheet_row) -> None:
+        n, v = sheet_row.number, sheet_row.values
+        before = len(self.errors)
+        unit = self._unit(n, v.get("unit"))
+        fee_item = self._fee_item(n, v.get("fee_item"))
+        period = self._period(n, v.get("period"))
+        amount = self._amount(n, v.get("amount"))
+        paid, paid_on = self._paid(n, v.get("paid"), v.get("paid_on"), amount)
+        method = self._method(n, v.get("method"))
+        if len(self.errors) > before:
+            return
+        key = (unit.pk, fee_item.pk, period[0])
+        if key in self.seen:
+            message = _("Row %(row)s already has this unit, fee item and period.")
+            self.error(n, "period", message % {"row": self.seen[key]}, "duplicate_row")
+            return
+        self.seen[key] = n
+        cashier_name = _text(v.get("cashier"))
+        if paid and cashier_name and cashier_name not in self.cashiers:
+            self.flag(n, "cashier", _("Cashier %(name)s is not a member of this site; the payment is recorded in your name with theirs in its note.") % {"name": cashier_name})  # fmt: skip
+        payers = split_cell(v.get("payer"))
+        if len(payers) > 1:
+            self.flag(n, "payer", _("%(count)s owners in one cell, split: %(names)s.") % {"count": len(payers), "names": "、".join(payers)})  # fmt: skip
+        self._flag_placeholders(n, v)
+        self.plan.rows.append(
+            HistoryRow(
+                row=n, unit=unit, fee_item=fee_item, period_start=period[0],
+                period_end=period[1], amount=amount, paid=paid, paid_on=paid_on, method=method,
+                cashier_name=cashier_name, cashier_id=self.cashiers.get(cashier_name),
+                payer="、".join(payers)[:100],
+            )
+        )  # fmt: skip
+
+    def _unit(self, n, value) -> Unit | None:
+        text = _text(value)
+        if not text:
+            self.error(n, "unit", _("Unit is required."), "required")
+            return None
+        for code in unit_code_candidates(text):
+            if code in self.units:
+                return self.units[code]
+        self.error(n, "unit", _("There is no unit %(unit)s on this site.") % {"unit": text}, "unknown_unit")  # fmt: skip
+        return None
+
+    def _fee_item(self, n, value) -> FeeItem | None:
+        text = _text(value)
+        item = self.items.get(text.lower())
+        if not text:
+            self.error(n, "fee_item", _("Fee item is required."), "required")
+        elif item is None:
+            self.error(n, "fee_item", _("There is no fee item %(item)s on this site; set it up first.") % {"item": text}, "unknown_fee_item")  # fmt: skip
+        elif item.kind == FeeItem.Kind.DEPOSIT:
+            self.error(n, "fee_item", _("Deposits are not imported as bills."), "deposit")
+            item = None
+        return item
+
+    def _period(self, n, value) -> tuple[datetime.date, datetime.date] | None:
+        try:
+            start, end = parse_period(value)
+        except (ValueError, TypeError):
+            self.error(n, "period", _("Write the period like 2024-03 or 2024-01至2024-03."), "invalid_period")  # fmt: skip
+            return None
+        if start > self.today:
+            self.error(n, "period", _("The period is in the future."), "future")
+            return None
+        return start, end
+
+    def _amount(self, n, value) -> Decimal | None:
+        try:
+            amount = _money(value)
+        except ValueError:
+            self.error(n, "amount", _("Enter an amount in yuan, like 80.00."), "invalid")
+            return None
+        if amount is None:
+            self.error(n, "amount", _("The amount due is required."), "required")
+        elif amount <= 0:
+            self.error(n, "amount", _("The amount due must be more than zero."), "not_positive")
+        elif amount != amount.quantize(CENT):
+            self.error(n, "amount", _("An amount has at most two decimals (fen)."), "too_precise")
+        else:
+            return amount.quantize(CENT)
+        return None
+
+    def _paid(self, n, paid_value, paid_on_value, amount) -> tuple[Decimal, datetime.date | None]:
+        try:
+            paid = _money(paid_value)
+        except ValueError:
+            self.error(n, "paid", _("Enter an amount in yuan, like 80.00."), "invalid")
+            return Decimal(0), None
+        try:
+            paid_on = _date(paid_on_value)
+        except ValueError:
+            self.error(n, "paid_on", _("Write the date like 2024-03-15."), "invalid_date")
+            return Decimal(0), None
+        if paid is None:
+            paid = amount if paid_on is not None and amount is not None else Decimal(0)
+        if paid < 0 or paid != paid.quantize(CENT):
+            self.error(n, "paid", _("The amount paid must be zero or more, in yuan and fen."), "invalid")  # fmt: skip
+        elif amount is not None and paid > amount:
+            self.error(n, "paid", _("More was paid than was due; import the surplus as prepaid credit at the counter instead."), "more_than_due")  # fmt: skip
+        elif paid and paid_on is None:
+            self.error(n, "paid_on", _("Give the date it was paid."), "required")
+        elif paid_on is not None and paid_on > self.today:
+            self.error(n, "paid_on", _("The date is in the future."), "future")
+        return paid.quantize(CENT), (paid_on if paid else None)
+
+    def _method(self, n, value) -> str:
+        text = _text(value).lower()
+        if not text:
+            return Payment.Method.CASH
+        if text not in METHODS:
+            self.error(n, "method", _("Method must be one of: %(methods)s.") % {"methods": "、".join(k for k in METHODS if not k.isascii())}, "invalid_method")  # fmt: skip
+            return ""
+        return METHODS[text]
+
+    def _flag_placeholders(self, n, v) -> None:
+        for phone in split_cell(v.get("phone")):
+            if is_placeholder_phone(phone):
+                self.flag(n, "phone", _("Phone %(phone)s is a placeholder; clean it in the people register.") % {"phone": mask(phone)})  # fmt: skip
+        for number in split_cell(v.get("id_number")):
+            if is_placeholder_id(number):
+                self.flag(n, "id_number", _("ID number %(number)s is a placeholder; clean it in the people register.") % {"number": mask(number)})  # fmt: skip
+
+
+def _cashiers_by_name(site) -> dict[str, int]:
+    """The site's staff by the name a legacy file would write (their full name or username)."""
+    users = get_user_model().objects.filter(site_memberships__site=site, is_active=True)
+    by_name = {}
+    for user in users.only("pk", "username", "first_name", "last_name"):
+        for name in {user.get_full_name().strip(), user.first_name.strip(), user.username}:
+            if name:
+                by_name.setdefault(name, user.pk)
+    return by_name
+
+
+def _existing(site, rows: list[HistoryRow]) -> dict[tuple[int, int, datetime.date], str]:
+    """Of the plan's (unit, fee item, period), those already on the ledger: imported before
+    ("history") or billed by wuye itself ("billed")."""
+    unit_ids = {r.unit.pk for r in rows}
+    starts = {r.period_start for r in rows}
+    found = {}
+    lines = BillLine.objects.filter(
+        site=site, unit_id__in=unit_ids, period_start__in=starts, reversed=False
+    ).filter(Q(cancelled_at__isnull=True) | Q(target__startswith="history:"))
+    for unit_id, item_id, start, target in lines.values_list(
+        "unit_id", "fee_item_id", "period_start", "target"
+    ):
+        found[(unit_id, item_id, start)] = "history" if target.startswith("history:") else "billed"
+    return found
+
+
+def _received_at(day: datetime.date, zone: ZoneInfo) -> datetime.datetime:
+    # Legacy files know the day, not the hour: noon keeps the day whatever the zone.
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=zone)
+
+
+def _write(site, actor, plan: Plan) -> dict:
+    existing = _existing(site, plan.rows)
+    new = []
+    for row in plan.rows:
+        seen = existing.get((row.unit.pk, row.fee_item.pk, row.period_start))
+        if seen == "billed":
+            plan.flags.append({"row": row.row, "column": column_label("period"), "message": _("wuye has already billed this unit for this fee item and month; the row was left out.")})  # fmt: skip
+        elif seen is None:
+            new.append(row)
+    lines = BillLine.objects.bulk_create(
+        [
+            BillLine(
+                site=site, fee_item=r.fee_item, target=f"history:{r.unit.pk}", unit=r.unit,
+                period_start=r.period_start, period_end=r.period_end, quantity=Decimal(1),
+                rate=r.amount, amount=r.amount,
+                due_date=due_date_for(r.fee_item, r.period_start, r.period_end), note=NOTE,
+            )
+            for r in new
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    paid = [(row, line) for row, line in zip(new, lines, strict=True) if row.paid > 0]
+    zone = ZoneInfo(site.time_zone)
+    payments = Payment.objects.bulk_create(
+        [
+            Payment(
+                site=site, unit=row.unit, payer=row.payer, method=row.method, amount=row.paid,
+                cashier_id=row.cashier_id or actor.pk, received_at=_received_at(row.paid_on, zone),
+                idempotency_key=f"history:{line.pk}",
+                note=f"{NOTE} {row.cashier_name}".strip()[:200],
+            )
+            for row, line in paid
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    Allocation.objects.bulk_create(
+        [
+            Allocation(bill_line=line, payment=payment, amount=row.paid, collected_on=row.paid_on)
+            for (row, line), payment in zip(paid, payments, strict=True)
+        ],
+        batch_size=2000,
+    )
+    insert_entries(
+        actor,
+        AuditEntry.Action.CREATE,
+        NOTE,
+        [(site.pk, line, {"amount": [None, str(line.amount)]}) for line in lines],  # fmt: skip
+    )
+    if new:
+        # The months charged and the months paid in: figures and income both change there.
+        months = {r.period_start for r in new} | {r.paid_on for r in new if r.paid_on}
+        figures.rebuild_figures(site=site, months=months)
+    kinds = Counter(existing.get((r.unit.pk, r.fee_item.pk, r.period_start)) for r in plan.rows)
+    return {
+        "rows": len(plan.rows),
+        "lines": len(lines),
+        "payments": len(payments),
+        "paid": str(sum((row.paid for row, _ in paid), Decimal(0))),
+        "already_imported": kinds["history"],
+        "already_billed": kinds["billed"],
+        "flags": sorted(plan.flags, key=lambda f: f["row"]),
+    }
+
+
+def import_history(*, site, actor, data: bytes, progress: Progress | None = None) -> dict:
+    """Check every row of the file, then post its bills and payments, or write nothing."""
+    ensure_can(actor, "billing.run_bills", site)
+    ensure_can(actor, "billing.add_payment", site)
+    rows, missing = read_sheet(data, HISTORY_COLUMNS)
+    missing = [name for name in missing if name in REQUIRED_COLUMNS]
+    if missing:
+        message = _("The file lacks the columns: %(columns)s") % {"columns": ", ".join(column_label(n) for n in missing)}  # fmt: skip
+        raise ValidationError({"file": [ValidationError(message, code="missing_columns")]})
+    if not rows:
+        raise ValidationError({"file": [ValidationError(_("The file has no rows."), code="empty")]})
+    if progress:
+        progress.start(len(rows), _("Checking rows"))
+    checker = _Checker(site)
+    for row in rows:
+        checker.check(row)
+        if progress:
+            progress.advance()
+    if checker.errors:
+        raise ValidationError(
+            {e["field"]: [ValidationError(e["message"], code=e["code"])] for e in checker.errors}
+        )
+    if progress:
+        progress.say(_("Saving"))
+    try:
+        with transaction.atomic():
+            result = _write(site, actor, checker.plan)
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("The ledger changed while the file was imported; nothing was saved. Try again."),
+            code="conflict",
+        ) from exc
+    if progress:
+        progress.job.message = _("%(lines)s bills and %(payments)s payments imported") % result
+    return result
+
+
+@job_handler(JOB_KIND)
+def run_history_import(job: Job, progress: Progress) -> dict:
+    with job.input_file.open("rb") as handle:
+        data = handle.read()
+    return import_history(site=job.site, actor=job.actor, data=data, progress=progress)
+
+
+def start_history_import(*, site, actor, upload) -> Job:
+    """Queue an import of `upload`; refused at once if the actor may not post bills here."""
+    ensure_can(actor, "billing.run_bills", site)
+    ensure_can(actor, "billing.add_payment", site)
+    return start_job(
+        site=site,
+        actor=actor,
+        kind=JOB_KIND,
+        title=_("Past bills and payments from %(file)s")
+        % {"file": getattr(upload, "name", "file")},
+        input_file=upload,
+    )
+
+
+def import_report(job: Job) -> list[dict]:
+    """Every bad row of a failed import: row, column (as the template heads it), message."""
+    return row_report(job, column_label)
+
+
+def history_template() -> bytes:
+    """An empty sheet with the columns, and two example rows a finance clerk replaces."""
+    heads = [column_label(name) for name in HISTORY_COLUMNS]
+    examples = [
+        [
+            "1-0101",
+            "物业管理费",
+            "2024-01至2024-03",
+            "268.50",
+            "268.50",
+            "2024-01-10",
+            "张会计",
+            "现金",
+            "张三、李四",
+            "13812345678",
+            "",
+        ],  # fmt: skip
+        ["1-0102", "物业管理费", "2024年3月", "96.05", "", "", "", "", "王五", "", ""],
+    ]
+    return build_workbook(_("Past bills"), heads, examples)
