@@ -28,7 +28,7 @@ from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
 
-from . import approvals, deposits, leases, payments, refunds, services
+from . import approvals, deposits, late_fee_queries, leases, payments, refunds, services
 from .account_forms import (
     ApplyDepositForm,
     CancelLineForm,
@@ -127,6 +127,8 @@ def account_context(request, unit: Unit, open_lines) -> dict:
         live = live_payments(unit)
         if live.exists():
             offer("void_payment", _("Void a payment"), _("Void the payment"), VoidPaymentForm(prefix="void", live_payments=live))  # fmt: skip
+    # 滞纳金 (R-FEE-04): each line's late fee, apart from the principal.
+    context["late_fees"] = late_fee_queries.of_unit(unit) if user.has_perm("billing.view_latefee") else []  # fmt: skip
     context["refunds"] = (
         Refund.objects.filter(unit=unit).select_related("refunded_by")[:10]
         if user.has_perm("billing.view_refund")

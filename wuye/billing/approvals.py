@@ -1,5 +1,5 @@
 """Approval requests (R-ADM-02): a correction beyond its asker's authority — cancelling a bill
-line, voiding a payment, a refund — waits for someone whose post covers its amount. Approving
+line, voiding a payment, a refund, waiving a late fee — waits for someone whose post covers its amount. Approving
 carries the correction out at once in the approver's name with the asker's reason; rejecting
 leaves everything as it was. Either way the decision is kept."""
 
@@ -17,9 +17,9 @@ from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 
-from . import payments, refunds, services
+from . import late_fees, payments, refunds, services
 from .authority import approver_name, require_authority
-from .models import ApprovalRequest, BillLine, Deposit, FeeItem, Payment, Refund
+from .models import ApprovalRequest, BillLine, Deposit, FeeItem, LateFee, Payment, Refund
 
 Action = ApprovalRequest.Action
 
@@ -33,16 +33,19 @@ def _subject(site, action: str, params: dict):
         if action == Action.VOID_PAYMENT:
             payment = Payment.objects.get(site=site, pk=int(params["payment"]))
             return payment, payment.amount
+        if action == Action.WAIVE_LATE_FEE:
+            late_fee = LateFee.objects.get(site=site, pk=int(params["late_fee"]))
+            return late_fee, Decimal(params["amount"])
         unit = Unit.objects.get(site=site, pk=int(params["unit"]))
         return unit, Decimal(params["amount"])
-    except (KeyError, TypeError, ValueError, ArithmeticError, BillLine.DoesNotExist, Payment.DoesNotExist, Unit.DoesNotExist):  # fmt: skip
+    except (KeyError, TypeError, ValueError, ArithmeticError, BillLine.DoesNotExist, Payment.DoesNotExist, LateFee.DoesNotExist, Unit.DoesNotExist):  # fmt: skip
         raise invalid("params", _("Name what is to be corrected."), "not_found") from None
 
 
 def request_approval(*, site, actor, action: str, params: dict, reason: str) -> ApprovalRequest:
     """Ask for a correction beyond the actor's authority. `params`: {"bill_line": id},
-    {"payment": id}, or for a refund {"unit", "source", "amount", "method", and "bill_line",
-    "deposit" or "fee_item" as the source needs}."""
+    {"payment": id}, for a refund {"unit", "source", "amount", "method", and "bill_line",
+    "deposit" or "fee_item" as the source needs}, for a late fee's waiver {"late_fee", "amount"}."""
     ensure_can(actor, "billing.add_approvalrequest", site)
     if action not in Action.values:
         raise invalid("action", _("Choose what is to be approved."), "invalid_choice")
@@ -54,6 +57,10 @@ def request_approval(*, site, actor, action: str, params: dict, reason: str) -> 
             params.get("method", ""), params.get("amount"), None
         )
         params = {**params, "amount": str(amount)}
+    if action == Action.WAIVE_LATE_FEE:  # what the approver will waive must be there now
+        late_fee, _a = _subject(site, action, {**params, "amount": "0"})
+        amount = late_fees.checked_waiver(late_fee, str(params.get("amount", "")))
+        params = {"late_fee": late_fee.pk, "amount": str(amount)}
     subject, amount = _subject(site, action, params)
     if action == Action.REFUND:  # what the approver will refund must be there to refund now
         refunds.check_available(unit=subject, source=params.get("source", ""), amount=amount, **_related(site, params))  # fmt: skip
@@ -90,6 +97,11 @@ def _carry_out(request: ApprovalRequest, actor):
         return services.cancel_bill_line(line=subject, actor=actor, reason=request.reason)
     if request.action == Action.VOID_PAYMENT:
         return payments.void_payment(payment=subject, actor=actor, reason=request.reason)
+    if request.action == Action.WAIVE_LATE_FEE:
+        return late_fees.waive_late_fee(
+            late_fee=subject, actor=actor, amount=params["amount"], reason=request.reason,
+            approval=request,
+        )  # fmt: skip
     related = _related(site, params)
     return refunds.refund(
         site=site, actor=actor, unit=subject, source=params.get("source", ""),
@@ -153,6 +165,7 @@ def describe(site, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
     units = Unit.objects.of_site(site).in_bulk(_ids(requests, "unit"))
     held = Deposit.objects.of_site(site).select_related("fee_item").in_bulk(_ids(requests, "deposit"))  # fmt: skip
     items = FeeItem.objects.of_site(site).in_bulk(_ids(requests, "fee_item"))
+    waived = LateFee.objects.of_site(site).select_related("bill_line__fee_item", "bill_line__unit").in_bulk(_ids(requests, "late_fee"))  # fmt: skip
     methods = dict(Payment.Method.choices)
     sources = dict(Refund.Source.choices)
     for asked in requests:
@@ -164,6 +177,12 @@ def describe(site, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
             asked.unit = payment.unit if payment else None
             if payment:
                 parts = [payment.receipt.number, f"{payment.received_at:%Y-%m-%d}", payment.get_method_display()]  # fmt: skip
+        elif asked.action == Action.WAIVE_LATE_FEE:
+            late_fee = waived.get(_pk(params, "late_fee"))
+            asked.unit = late_fee.bill_line.unit if late_fee else None
+            if late_fee:
+                principal = late_fee.bill_line
+                parts = [f"{principal.fee_item.name} {principal.period_start:%Y-%m}"]
         elif asked.action == Action.CANCEL_BILL_LINE:
             asked.unit = line.unit if line else None
             if line:

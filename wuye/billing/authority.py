@@ -25,6 +25,7 @@ class BeyondAuthority(PermissionDenied):
             AuthorityRule.Action.CANCEL_BILL_LINE: _("Cancelling ¥%(amount)s is beyond your authority; %(who)s may approve it."),
             AuthorityRule.Action.VOID_PAYMENT: _("Voiding ¥%(amount)s is beyond your authority; %(who)s may approve it."),
             AuthorityRule.Action.REFUND: _("Refunding ¥%(amount)s is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.WAIVE_LATE_FEE: _("Waiving ¥%(amount)s of a late fee is beyond your authority; %(who)s may approve it."),
         }  # fmt: skip
         super().__init__(sentences[action] % {"amount": amount, "who": who})
 
@@ -65,6 +66,7 @@ MAKES = {
     AuthorityRule.Action.REFUND: "billing.add_refund",
     AuthorityRule.Action.CANCEL_BILL_LINE: "billing.cancel_billline",
     AuthorityRule.Action.VOID_PAYMENT: "billing.void_payment",
+    AuthorityRule.Action.WAIVE_LATE_FEE: "billing.add_latefeewaiver",
 }
 
 

@@ -9,3 +9,12 @@ from .jobs import run_monthly_bills
 def monthly_bill_run_task() -> dict:
     """Hourly; bills the new month on the 1st (see `jobs.run_monthly_bills`)."""
     return run_monthly_bills()
+
+
+@shared_task(name="wuye.billing.late_fees")
+def late_fees_task() -> dict:
+    """Hourly; each site's late fees accrued and the settled posted once a local day (R-FEE-04,
+    see `late_fees.run_daily`)."""
+    from .late_fees import run_daily
+
+    return run_daily()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, arrears_views, finance_views, meter_views, views
+from . import account_views, arrears_views, finance_views, late_fee_views, meter_views, views
 
 app_name = "billing"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("receipts/<int:pk>.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("close/", views.daily_close, name="daily_close"),
     path("arrears/", arrears_views.arrears_page, name="arrears"),
+    path("late-fees/", late_fee_views.late_fee_list, name="late_fees"),
+    path("late-fees/<int:pk>/waive/", late_fee_views.waive, name="waive_late_fee"),
+    path("late-fees/<int:pk>/post/", late_fee_views.post_now, name="post_late_fee"),
+    path("fee-items/<int:pk>/late-fee-rule/", late_fee_views.rule_edit, name="late_fee_rule"),
     path("fee-items/", finance_views.fee_item_list, name="fee_items"),
     path("fee-items/new/", finance_views.fee_item_create, name="fee_item_create"),
     path("fee-items/<int:pk>/", finance_views.fee_item_detail, name="fee_item"),

@@ -82,6 +82,9 @@ BILLING_POSTING = METER_READING + [
     ("onlinepay", "view_onlineorder"),
     ("onlinepay", "view_gatewaynotification"),
     ("onlinepay", "view_reconciliation"),
+    # 滞纳金 (R-FEE-04): seen and posted at the counter; a waiver only asked for.
+    ("billing", "view_latefeerule"),
+    ("billing", "view_latefee"),
 ]
 BILLING_FINANCE = (
     BILLING_SETUP
@@ -95,6 +98,10 @@ BILLING_FINANCE = (
         # Deciding approval requests, each within the post's authority (R-ADM-02).
         ("billing", "change_approvalrequest"),
         ("onlinepay", "reconcile"),
+        # Late-fee rules, and waivers within the post's authority (R-FEE-04, R-ADM-02).
+        ("billing", "add_latefeerule"),
+        ("billing", "change_latefeerule"),
+        ("billing", "add_latefeewaiver"),
     ]
 )
 
