@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from wuye.core.jobs import with_live_progress
 from wuye.core.models import Job
 from wuye.core.permissions import ensure_can
-from wuye.core.scoping import access_object, one_site
+from wuye.core.scoping import access_object, can_access_site, one_site
 from wuye.estate.models import Building, Unit
 
 from . import pdf, queries, services
@@ -170,6 +170,8 @@ def building_notices(request, building_id: int, payload: BuildingNoticesIn):
 @router.get("/jobs/{job_id}", response=JobOut, summary="How far a building's notices have got")
 def job_detail(request, job_id: int):
     job = get_object_or_404(Job, pk=job_id, kind=JOB_KIND)
+    if not can_access_site(request.user, job.site_id):
+        raise Http404("job")  # another site's job answers like one that does not exist
     ensure_can(request.user, "dunning.view_notice", job.site)
     return with_live_progress(job)
 

@@ -29,7 +29,7 @@ def make_owner(unit, name, phone=""):
 
 
 @pytest.fixture
-def owners(estate):
+def owners(estate):  # noqa: F811 (fixtures)
     """张三 owns 1-0101 (phone 13812345678); 李四 owns 1-0102 (no phone)."""
     return {
         "zhang": make_owner(estate["units"][0], "张三", "13812345678"),
@@ -38,7 +38,7 @@ def owners(estate):
 
 
 @pytest.fixture
-def resident(django_user_model, estate):
+def resident(django_user_model, estate):  # noqa: F811 (fixtures)
     """A resident account approved as the owner of 1-0101 (the portal's link, by model name:
     the portal is a layer above dunning)."""
     from wuye.core.crypto import encrypt
@@ -58,6 +58,6 @@ def resident(django_user_model, estate):
 
 
 @pytest.fixture
-def clerk(finance):
+def clerk(finance):  # noqa: F811 (fixtures)
     """The cashier of site A does the chasing in these tests (cashier, finance and clerks may)."""
     return finance["cashier"].user
