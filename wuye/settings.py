@@ -227,6 +227,8 @@ WUYE_GATEWAY_SECRET = (
     os.environ.get("WUYE_GATEWAY_SECRET")
     or hashlib.sha256(b"wuye-gateway:" + SECRET_KEY.encode()).hexdigest()
 )
+# Sends notices' SMS and app messages (a dotted path); the default writes them to the log.
+WUYE_MESSAGE_SENDER = os.environ.get("WUYE_MESSAGE_SENDER", "wuye.dunning.senders.ConsoleSender")
 # API lists: `?page=N`, `{"items": [...], "count": total}`.
 NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = WUYE_PAGE_SIZE
