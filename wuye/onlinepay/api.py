@@ -3,8 +3,6 @@ finance's lists of orders, notifications and reconciliations, scoped by site and
 residents' endpoints (an order for chosen lines, its state) are in the portal's API, which
 holds the resident access check."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 

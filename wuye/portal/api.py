@@ -367,3 +367,9 @@ def rate(request, ticket_id: int, payload: RateIn):
     services.rate_own_ticket(user=request.user, ticket_id=ticket_id, rating=payload.rating,
                              comment=payload.comment)  # fmt: skip
     return _ticket_out(queries.resident_ticket(request.user, ticket_id))
+
+
+# Online payment (在线缴费): the pay orders of a resident's units.
+from .pay_api import router as pay_router  # noqa: E402 (mounted on this router, after it is made)
+
+router.add_router("", pay_router)
