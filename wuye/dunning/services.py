@@ -201,7 +201,7 @@ def issue_notice(*, site, actor, unit: Unit, kind: str) -> Notice:
     with transaction.atomic():
         # One notice at a time per unit: a double click does not number two identical notices
         # in an order nobody chose.
-        list(Unit.objects.select_for_update().filter(pk=unit.pk))
+        list(Unit.objects.select_for_update(of=("self",)).filter(pk=unit.pk).order_by())
         rows = lines_by_unit(site, site_today(site, now), kind=kind, units=[unit.pk])[unit.pk]
         if not rows:
             if kind == NoticeKind.DUNNING:
