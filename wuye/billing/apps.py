@@ -16,5 +16,7 @@ class BillingConfig(AppConfig):
 
         # Hourly, so the 1st is caught early in every site's time zone; it bills once a month.
         register(Entry("billing-monthly-run", "wuye.billing.tasks.monthly_bill_run_task", 3600))
+        # Daily, a safety net: the collection figures checked against the ledger.
+        register(Entry("billing-collection-figures", "wuye.billing.tasks.check_collection_figures_task", 86400))  # fmt: skip
         # Hourly, so each site's new day is caught early in its own time zone; once a day each.
         register(Entry("billing-late-fees", "wuye.billing.tasks.late_fees_task", 3600))

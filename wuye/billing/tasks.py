@@ -18,3 +18,12 @@ def late_fees_task() -> dict:
     from .late_fees import run_daily
 
     return run_daily()
+
+
+@shared_task(name="wuye.billing.check_collection_figures")
+def check_collection_figures_task() -> dict:
+    """Daily; the collection figures compared with the ledger, rebuilt where they differ (see
+    `figures.check_figures`)."""
+    from .figures import check_figures
+
+    return check_figures()

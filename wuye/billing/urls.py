@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import account_views, arrears_views, finance_views, late_fee_views, meter_views, views
+from . import (
+    account_views,
+    arrears_views,
+    collection_views,
+    finance_views,
+    late_fee_views,
+    meter_views,
+    views,
+)
 
 app_name = "billing"
 
@@ -12,6 +20,8 @@ urlpatterns = [
     path("receipts/<int:pk>.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("close/", views.daily_close, name="daily_close"),
     path("arrears/", arrears_views.arrears_page, name="arrears"),
+    path("collection-rate/", collection_views.collection_rate_page, name="collection_rate"),
+    path("collection-rate/targets/", collection_views.collection_targets, name="collection_targets"),
     path("late-fees/", late_fee_views.late_fee_list, name="late_fees"),
     path("late-fees/<int:pk>/waive/", late_fee_views.waive, name="waive_late_fee"),
     path("late-fees/<int:pk>/post/", late_fee_views.post_now, name="post_late_fee"),

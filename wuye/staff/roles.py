@@ -111,6 +111,9 @@ DUNNING = _perms("dunning", ["view", "add"], ["notice", "noticedelivery", "chasi
     ("dunning", "view_noticebatch")
 ]
 DUNNING_LAYOUT = _perms("dunning", ["view", "change"], ["noticelayout"])
+# The collection rate and its statistics (R-FEE-05, R-KPI-01): finance and the managers (the
+# centre head holds the manager role); a site's own targets are the managers'.
+COLLECTION_RATE = [("billing", "view_collection_rate")]
 
 ROLES: dict[str, dict] = {
     "manager": {
@@ -129,7 +132,9 @@ ROLES: dict[str, dict] = {
         + _perms("servicedesk", ["view", "add", "change"], DESK_SETTINGS)
         + BILLING_FINANCE
         + DUNNING
-        + DUNNING_LAYOUT,
+        + DUNNING_LAYOUT
+        + COLLECTION_RATE
+        + [("billing", "change_collectiontarget")],
     },
     "cs_clerk": {
         "label": _("Customer-service clerk"),
@@ -181,7 +186,8 @@ ROLES: dict[str, dict] = {
         + _perms("staff", ["view"], ["employee", "authorityrule"])
         + BILLING_FINANCE
         + DUNNING
-        + DUNNING_LAYOUT,
+        + DUNNING_LAYOUT
+        + COLLECTION_RATE,
     },
     "environment": {
         "label": _("Environment supervisor"),

@@ -28,9 +28,7 @@ def cells(site):
     return sorted(
         CollectionFigure.objects.filter(site=site)
         .exclude(due=0, collected=0)
-        .values_list(
-            "building", "fee_item", "charge_month", "collected_month", "due", "collected"
-        )
+        .values_list("building", "fee_item", "charge_month", "collected_month", "due", "collected")
     )
 
 
@@ -156,4 +154,44 @@ def test_the_nightly_check_rebuilds_a_site_whose_figures_differ(history, site_a,
     assert check_collection_figures_task() == {"sites": 2, "rebuilt": []}
     CollectionFigure.objects.filter(site=site_a).delete()
     assert check_collection_figures_task() == {"sites": 2, "rebuilt": ["a"]}
+    assert figures.differences(site_a) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_payments_at_once_on_one_figure_all_count_on_postgresql(fee_item, finance, estate, site_a):
+    """Six cashiers paying six flats of building 1 at the same moment all add to the one figure
+    of November's management fee collected in November; a rebuild racing more payments neither
+    loses nor doubles one."""
+    from tests.concurrency import at_once, postgres_only
+    from wuye.billing import bill_runs, services
+
+    postgres_only()
+    item = fee_item("mgmt", FeeItem.Method.PER_UNIT)
+    services.set_rate(fee_item=item, actor=finance["sup"].user, amount="100", valid_from=SEP)
+    bill_runs.run_bills(site=site_a, actor=finance["sup"].user, month=NOV)
+    flats = estate["units"][:6]
+
+    def pay(i, amount="60"):
+        return payments.take_payment(site=site_a, actor=finance["cashier"].user, unit=flats[i],
+                                     method="cash", amount=amount)  # fmt: skip
+
+    outcomes = at_once(6, pay)
+    assert all(isinstance(o, payments.Payment) for o in outcomes), outcomes
+    today = figures.month_of(figures.local_day(site_a))
+    cell = {
+        "fee_item": item,
+        "building": estate["b1"],
+        "charge_month": NOV,
+        "collected_month": today,
+    }
+    assert CollectionFigure.objects.get(**cell).collected == D("360.00")
+    assert IncomeFigure.objects.get(building=estate["b1"], month=today).received == D("360.00")
+
+    def pay_or_rebuild(i):
+        return figures.rebuild_figures(site=site_a) if i == 0 else pay(i, "40")
+
+    outcomes = at_once(6, pay_or_rebuild)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert CollectionFigure.objects.get(**cell).collected == D("560.00")  # a rebuild writes anew
     assert figures.differences(site_a) == []
