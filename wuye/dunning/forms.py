@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuye.estate.models import Building
 
@@ -38,7 +39,7 @@ class ChasingForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )  # fmt: skip
     promised_by = forms.DateField(
-        label=_("By"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=pgettext_lazy("promised by", "By"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("A promise needs both the amount and the date."),
     )  # fmt: skip
 

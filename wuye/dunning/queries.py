@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Case, CharField, F, OuterRef, Prefetch, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuye.billing.models import Payment
 from wuye.billing.money import ZERO
@@ -25,7 +25,11 @@ from wuye.billing.payments import MONEY
 from .models import ChasingEntry, Notice, NoticeDelivery
 
 KEPT, BROKEN, OPEN = "kept", "broken", "open"
-PROMISE_STATES = {KEPT: _("kept"), BROKEN: _("broken"), OPEN: _("open")}
+PROMISE_STATES = {
+    KEPT: pgettext_lazy("promise", "kept"),
+    BROKEN: pgettext_lazy("promise", "broken"),
+    OPEN: pgettext_lazy("promise", "open"),
+}
 DUE_SOON_DAYS = 3
 # Sums of money come back from SQLite with float digits; a promise counts as met within half a
 # fen, which on exact databases is the same as "at least".

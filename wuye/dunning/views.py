@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wuye.billing.money import ZERO
@@ -303,8 +304,8 @@ def promise_list(request):
     building = request.GET.get("building", "")
     building_id = int(building) if building.isdigit() else None
     rows = queries.promises(request.site, timezone.now(), state=state, building=building_id)
-    tabs = [(queries.BROKEN, _("Broken")), ("due_soon", _("Due within 3 days")),
-            (queries.OPEN, _("Open")), (queries.KEPT, _("Kept"))]  # fmt: skip
+    tabs = [(queries.BROKEN, pgettext("promises", "Broken")), ("due_soon", _("Due within 3 days")),
+            (queries.OPEN, pgettext("promises", "Open")), (queries.KEPT, pgettext("promises", "Kept"))]  # fmt: skip
     context = {
         "state": state, "tabs": tabs, "building": building_id,
         "buildings": Building.objects.of_site(request.site).order_by("code"),
