@@ -437,3 +437,24 @@ def test_R_FEE_04_the_rule_is_set_on_the_fee_items_page(finance, mgmt):
     assert LateFeeRule.objects.get().cap_percent == D("10")
     assert "0.05" in sup.get(f"/billing/fee-items/{mgmt.pk}/").content.decode()
     assert signed_in(finance["cashier"].user).get(path).status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------
+# Two workers at once (PostgreSQL)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_R_FEE_04_two_workers_accruing_and_posting_at_once_do_it_once(finance, owed, mgmt):
+    from tests.concurrency import at_once, postgres_only
+
+    postgres_only()
+    rule(finance, mgmt, rate="0.05")
+    outcomes = at_once(2, lambda i: late_fees.accrue_late_fees(today=day(2026, 10, 20)))
+    assert sorted(outcomes) == [0, 8], outcomes
+    assert LateFee.objects.count() == 8
+    assert set(LateFee.objects.values_list("accrued", flat=True)) == {D("0.2500")}
+    late_fee = fee_of(owed)
+    posted = at_once(2, lambda i: late_fees.post_late_fee(late_fee=late_fee, actor=finance["cashier"].user, today=day(2026, 10, 20)))  # fmt: skip
+    assert sum(isinstance(o, BillLine) for o in posted) == 1, posted
+    assert BillLine.objects.filter(fee_item__kind=FeeItem.Kind.LATE_FEE).count() == 1
