@@ -172,15 +172,17 @@ def handle_notification(gateway: PaymentGateway, body: bytes | str, headers: Map
             amount=notice.amount if notice else None,
         )  # fmt: skip
 
+    def claimed_site() -> int | None:
+        number = gateway.claimed_order(body)
+        return OnlineOrder.objects.filter(number=number).values_list("site", flat=True).first()
+
     try:
         notice = gateway.verify(body, headers)
     except BadSignature as exc:
-        claimed = OnlineOrder.objects.filter(number=gateway.claimed_order(body)).first()
-        site = claimed.site_id if claimed is not None else None
-        return Handled(logged(Outcome.BAD_SIGNATURE, exc, signature_ok=False, site=site))
+        return Handled(logged(Outcome.BAD_SIGNATURE, exc, signature_ok=False, site=claimed_site()))
     except ValidationError as exc:
         body_errors = error_body(exc)
-        return Handled(logged(Outcome.ERROR, body_errors["message"]), errors=body_errors)
+        return Handled(logged(Outcome.ERROR, body_errors["message"], site=claimed_site()), errors=body_errors)  # fmt: skip
 
     order = OnlineOrder.objects.filter(number=notice.out_trade_no, gateway=gateway.name).first()
     if order is None:
