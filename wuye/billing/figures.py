@@ -375,10 +375,26 @@ def _months(months) -> list[datetime.date] | None:
     return sorted({month_of(m) for m in months}) if months else None
 
 
+def _income_months(site: Site, months: list[datetime.date]) -> list[datetime.date]:
+    """`months`, and the months in which lines charged in them were paid or refunded: their
+    income is rebuilt too (an import's payments come after the months it bills)."""
+    charged = Q()
+    for m in months:
+        charged |= Q(bill_line__period_start__gte=m, bill_line__period_start__lt=next_month(m))
+    paid = Allocation.objects.filter(charged, bill_line__site=site, payment__isnull=False)
+    back = Refund.objects.filter(charged, site=site, source=Refund.Source.LINE)
+    return sorted(
+        set(months)
+        | set(paid.dates("collected_on", "month"))
+        | set(back.dates("refunded_on", "month"))
+    )
+
+
 def rebuild_figures(site: Site | None = None, months: Iterable[datetime.date] | None = None) -> int:
     """Recompute the figures of `site` (every site when None) from the ledger, set-based: of
     lines charged or money collected in `months` (any dates in them; all months when None),
-    and the income of those months. Returns how many sites were rebuilt."""
+    and the income of those months and of the months those lines were paid in. Returns how
+    many sites were rebuilt."""
     wanted = _months(months)
     sites = [site] if site is not None else list(Site.objects.order_by("pk"))
     for one in sites:
@@ -391,13 +407,16 @@ def rebuild_figures(site: Site | None = None, months: Iterable[datetime.date] | 
                 for m in wanted:
                     within |= Q(charge_month=m) | Q(collected_month=m)
                 stale = stale.filter(within)
-                income = income.filter(month__in=wanted)
+                income_months = _income_months(one, wanted)
+                income = income.filter(month__in=income_months)
+            else:
+                income_months = None
             stale.delete()
             income.delete()
             _add(_ledger_parts(one.pk, wanted), [])
             _add_income(
                 (*key, received_, refunded_)
-                for key, (received_, refunded_) in _income_from_ledger(one, wanted).items()
+                for key, (received_, refunded_) in _income_from_ledger(one, income_months).items()
             )
     return len(sites)
 

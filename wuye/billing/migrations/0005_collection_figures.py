@@ -14,6 +14,10 @@ def backfill_dates(apps, schema_editor):
     """Existing allocations and refunds get their site-local dates: a payment's received date,
     the day credit or a deposit was applied, the day refunded. The figures themselves are built
     afterwards by `wuye recount_collections --fix` (or the nightly check)."""
+    if schema_editor.connection.vendor == "postgresql":
+        # Foreign-key checks of the updated rows at once, not at commit: PostgreSQL refuses to
+        # alter a table (the NOT NULL below) with checks still pending in the transaction.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     Site = apps.get_model("core", "Site")
     Allocation = apps.get_model("billing", "Allocation")
     Payment = apps.get_model("billing", "Payment")
@@ -33,6 +37,8 @@ def backfill_dates(apps, schema_editor):
         Refund.objects.filter(site__time_zone=name).update(
             refunded_on=TruncDate("refunded_at", tzinfo=zone)
         )
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):

@@ -65,6 +65,11 @@ def test_a_rebuild_writes_the_same_figures_the_writes_kept(history, site_a):
     CollectionFigure.objects.filter(site=site_a, charge_month=OCT).delete()
     figures.rebuild_figures(site=site_a, months=[datetime.date(2026, 10, 17)])
     assert cells(site_a) == kept and income_cells(site_a) == kept_income
+    # An import rebuilds the months it billed: the income of the months those lines were paid
+    # and refunded in (September's: October, November, December) is rebuilt with them.
+    IncomeFigure.objects.filter(site=site_a).exclude(month=SEP).delete()
+    figures.rebuild_figures(site=site_a, months=[SEP])
+    assert income_cells(site_a) == kept_income
 
 
 def test_a_payment_spanning_two_months_counts_once_per_line(history, site_a, estate):
