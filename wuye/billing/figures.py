@@ -196,6 +196,8 @@ def _hold(site_id: int, exclusive: bool = False) -> None:
 def lines_posted(*, site_id: int, lines: Iterable[int] = (), run=None) -> None:
     """New lines (one by one, or a whole bill run's at once) add their amounts to `due`."""
     where = f"l.run_id = {int(run.pk)}" if run is not None else f"l.id IN ({_ids(lines)})"
+    if where.endswith("(NULL)"):
+        return
     _hold(site_id)
     _add([_from_lines(f"{where} AND l.cancelled_at IS NULL")], [])
 
@@ -207,7 +209,10 @@ def lines_cancelled(*, site_id: int, lines: Iterable[int] = (), run=None) -> Non
     if run is not None:
         where = f"l.run_id = {int(run.pk)} AND l.cancelled_at IS NULL"
     else:
-        where = f"l.id IN ({_ids(lines)}) AND l.cancelled_at IS NULL"
+        ids = _ids(lines)
+        if ids == "NULL":
+            return
+        where = f"l.id IN ({ids}) AND l.cancelled_at IS NULL"
     _hold(site_id)
     _add([_from_lines(where), _from_allocations(where), _from_refunds(where)], [], sign=-1)
 
@@ -241,14 +246,15 @@ def refunded(refund: Refund) -> None:
     _hold(refund.site_id)
     if refund.source == Refund.Source.LINE:
         _add([_from_refunds(f"r.id = {int(refund.pk)}")], [])
-    building = Unit.objects.filter(pk=refund.unit_id).values_list("building_id", flat=True).get()
+    building = refund.unit.building_id
     _add_income([(refund.site_id, building, month_of(refund.refunded_on), refund.method,
                   refund.refunded_by_id, ZERO, refund.amount)])  # fmt: skip
 
 
 def _income_row(payment: Payment, amount: Decimal, back: Decimal) -> tuple:
-    building = Unit.objects.filter(pk=payment.unit_id).values_list("building_id", flat=True).get()
-    month = month_of(local_day(payment.site_id, payment.received_at))
+    # The payment's unit and site are at hand when it was just made, so no query then.
+    building = payment.unit.building_id
+    month = month_of(local_day(payment.site, payment.received_at))
     return (payment.site_id, building, month, payment.method, payment.cashier_id, amount, back)
 
 
