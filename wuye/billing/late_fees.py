@@ -7,7 +7,11 @@ is posted as a line of the site's late-fee item. The daily job (`accrue_late_fee
 set-based statements over the whole company or one site:
 
 - every line of an item with an active rule, overdue beyond its grace days
-  (`due_date + grace_days < today`) with something outstanding, gets its `LateFee` row;
+  (`due_date + grace_days < today`) with something outstanding, gets its `LateFee` row,
+  accrued through the latest of its due date, the day the rule was set and the day the site's
+  late fees were last accrued through (so a new rule charges no days before it, a line open
+  again after a void or refund is charged from when it is found, and a run after missed days
+  still charges them all);
 - every unposted late fee whose principal is not cancelled is brought up to `today`, once:
   the statement only touches rows with `accrued_through < today` and sets it to `today`, so a
   second run the same day (or a second worker) changes nothing, and a run after missed days
@@ -44,7 +48,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateField, F, Max, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,16 +200,45 @@ def _date_param(day: datetime.date):
     return connection.ops.adapt_datefield_value(day)
 
 
+def _local_day(moment: datetime.datetime, site: Site) -> datetime.date:
+    return timezone.localtime(moment, ZoneInfo(site.time_zone or "Asia/Shanghai")).date()
+
+
+def _accrued_from(site=None):
+    """SQL: the day a new late fee counts as accrued through — nothing is charged for it or
+    before it. The latest of: the principal's due date; the day its rule was set (a new rule
+    charges no arrears of the days before it); the day the site's late fees were last accrued
+    through (an earlier day's run would have found the line if it was overdue and open then,
+    so a line open again after a void or a refund, or posted late, is charged from the day
+    it is found — while a run after missed days still charges all of them)."""
+    rules = LateFeeRule.objects.filter(is_active=True).select_related("site")
+    ran = LateFee.objects.filter(charge_line__isnull=True, bill_line__cancelled_at__isnull=True)
+    if site is not None:
+        rules, ran = rules.of_site(site), ran.of_site(site)
+    set_on = [When(fee_item_id=r.fee_item_id, then=Value(_local_day(r.created_at, r.site))) for r in rules]  # fmt: skip
+    last_run = [
+        When(site_id=row["site"], then=Value(row["last"]))
+        for row in ran.order_by().values("site").annotate(last=Max("accrued_through"))
+    ]
+    day = DateField()
+    return Greatest(
+        "due_date",
+        Case(*set_on, default=F("due_date"), output_field=day),
+        Case(*last_run, default=F("due_date"), output_field=day),
+        output_field=day,
+    )
+
+
 def _create_missing(today: datetime.date, site=None) -> int:
-    """A LateFee row for each newly overdue principal (accrued through its due date: nothing
-    yet). Concurrent runs both insert nothing twice (the principal is unique)."""
+    """A LateFee row for each newly overdue principal, with nothing accrued yet (`_accrued_from`).
+    Concurrent runs insert nothing twice (the principal is unique)."""
     beyond = _beyond_grace(today, site)
     if beyond is None:
         return 0
     new = (
         _principals(site)
         .filter(beyond, fee_item__late_fee_rule__is_active=True, late_fee__isnull=True, open__gt=0)
-        .values("id", "site_id", "unit_id", "due_date")
+        .values("id", "site_id", "unit_id", start=_accrued_from(site))
     )
     inner, params = _compiled(new)
     q = connection.ops.quote_name
@@ -226,7 +260,7 @@ def _create_missing(today: datetime.date, site=None) -> int:
     # SQLite needs a WHERE in an INSERT … SELECT followed by ON CONFLICT.
     sql = f"""
         INSERT INTO {q(meta.db_table)} ({columns})
-        SELECT c.site_id, %s, %s, c.id, c.unit_id, 0, 0, c.due_date FROM ({inner}) c WHERE 1 = 1
+        SELECT c.site_id, %s, %s, c.id, c.unit_id, 0, 0, c.start FROM ({inner}) c WHERE 1 = 1
         ON CONFLICT DO NOTHING
     """  # fmt: skip
     with connection.cursor() as cursor:

@@ -4,13 +4,15 @@ day; posting once the principal is settled; waivers under the authority matrix (
 
 import datetime
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.clients import signed_in
 from tests.errors import codes
-from wuye.billing import approvals, late_fees, payments, services
+from wuye.billing import approvals, late_fees, payments, refunds, services
 from wuye.billing.authority import BeyondAuthority
 from wuye.billing.models import (
     ApprovalRequest,
@@ -24,17 +26,22 @@ from wuye.core.models import AuditEntry
 from wuye.staff.models import AuthorityRule
 
 pytestmark = pytest.mark.django_db
-SEP = datetime.date(2026, 9, 1)
 day = datetime.date
+SEP = day(2026, 9, 1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+RULE_SET_ON = day(2026, 10, 1)  # before September's lines fall due
 BASE = "/api/v1/billing"
 JSON = "application/json"
 
 
-def rule(finance, item, basis="daily", rate="0.05", grace=0, cap="100", **kwargs):
-    return late_fees.save_late_fee_rule(
-        fee_item=item, actor=finance["sup"].user, basis=basis, rate_percent=rate,
-        grace_days=grace, cap_percent=cap, **kwargs,
-    )  # fmt: skip
+def rule(finance, item, basis="daily", rate="0.05", grace=0, cap="100", set_on=RULE_SET_ON, **kwargs):  # fmt: skip
+    """The item's rule, set by the finance supervisor on `set_on` (before September's due date,
+    unless a test says otherwise: a rule charges nothing for the days before it was set)."""
+    with time_machine.travel(datetime.datetime.combine(set_on, datetime.time(10), tzinfo=SHANGHAI)):
+        return late_fees.save_late_fee_rule(
+            fee_item=item, actor=finance["sup"].user, basis=basis, rate_percent=rate,
+            grace_days=grace, cap_percent=cap, **kwargs,
+        )  # fmt: skip
 
 
 def september(unit) -> BillLine:
@@ -157,6 +164,26 @@ def test_R_FEE_04_cancelled_and_paid_lines_and_inactive_rules_accrue_nothing(fin
     rule(finance, mgmt, rate="1")
     late_fees.accrue_late_fees(today=day(2026, 10, 28))
     assert fee_of(owed).accrued == D("3.0000")  # … and the days out of use are not charged
+
+
+def test_R_FEE_04_a_new_rule_charges_nothing_for_the_days_before_it_was_set(finance, owed, mgmt):
+    rule(finance, mgmt, rate="0.05", set_on=day(2026, 11, 1))  # September's was due 15 October
+    late_fees.accrue_late_fees(today=day(2026, 11, 5))
+    assert fee_of(owed).accrued == D("0.2000")  # 2 to 5 November, not from 16 October
+
+
+def test_R_FEE_04_a_line_open_again_after_a_refund_is_charged_from_the_day_it_is_found(finance, owed, mgmt, estate):  # fmt: skip
+    rule(finance, mgmt, rate="0.05")
+    paid = estate["units"][2]
+    pay(finance, paid, "100")  # September paid in time
+    for n in range(16, 21):
+        late_fees.accrue_late_fees(today=day(2026, 10, n))
+    assert not LateFee.objects.filter(bill_line__unit=paid).exists()
+    refunds.refund(site=paid.site, actor=finance["head"].user, unit=paid, source="line",
+                   bill_line=september(paid), amount="100", method="cash", reason="收错户")  # fmt: skip
+    late_fees.accrue_late_fees(today=day(2026, 10, 23))  # the job missed two days
+    assert fee_of(paid).accrued == D("0.1500")  # 21 to 23 October: not back to 16 October
+    assert fee_of(owed).accrued == D("0.4000")  # 16 to 23 October
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,8 +353,6 @@ def test_R_FEE_04_late_fee_and_deposit_items_carry_no_rule_and_only_finance_sets
 
 
 def test_R_FEE_04_the_daily_job_runs_each_site_once_a_local_day_and_posts_the_settled(finance, owed, mgmt):  # fmt: skip
-    import time_machine
-
     from wuye.billing import tasks
 
     rule(finance, mgmt, rate="0.05")
