@@ -979,3 +979,217 @@ class CollectionTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.month_percent}/{self.quarter_percent}/{self.year_percent}"
+
+
+class ReliefRule(SiteScopedModel):
+    """减免 / 优惠: a site's relief on one fee item, for a validity window, on the whole site or
+    one building — a percentage off each line (`discount`), a fixed sum off each line
+    (`reduction`), free months for paying some months ahead (`gift_months`), or a share off
+    for a unit found vacant on an approved application (`vacancy`). A discount with
+    `months_ahead` is granted only for paying that many months ahead."""
+
+    class Kind(models.TextChoices):
+        DISCOUNT = "discount", pgettext_lazy("relief", "discount")
+        REDUCTION = "reduction", pgettext_lazy("relief", "fixed reduction")
+        GIFT_MONTHS = "gift_months", pgettext_lazy("relief", "gift months")
+        VACANCY = "vacancy", pgettext_lazy("relief", "vacant unit")
+
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, related_name="relief_rules", verbose_name=_("fee item")
+    )
+    percent = models.DecimalField(
+        _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(
+        _("yuan off each line"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    months_ahead = models.PositiveSmallIntegerField(_("months paid ahead"), null=True, blank=True)
+    gift_months = models.PositiveSmallIntegerField(_("months given"), null=True, blank=True)
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("to"), null=True, blank=True, help_text=_("Empty: until ended."))
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("building"), help_text=_("Empty: the whole site."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("relief rule")
+        verbose_name_plural = _("relief rules")
+        ordering = ["-valid_from", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="relief_rule_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gt=0, percent__lte=100),
+                name="relief_rule_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0),
+                name="relief_rule_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["discount", "vacancy"]) | Q(percent__isnull=False),
+                name="relief_rule_percent_given",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reduction") | Q(amount__isnull=False),
+                name="relief_rule_amount_given",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="gift_months") | Q(months_ahead__gt=0, gift_months__gt=0),
+                name="relief_rule_gift_months_given",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "kind", "is_active"], name="relief_rule_site_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VacancyApplication(SiteScopedModel):
+    """空置房减免申请: a unit's application for vacancy relief over a window — the unit is
+    inspected, then the application approved (relief on the unit's lines in the window, now and
+    in later bill runs) or rejected."""
+
+    class State(models.TextChoices):
+        APPLIED = "applied", pgettext_lazy("vacancy application", "applied")
+        INSPECTED = "inspected", pgettext_lazy("vacancy application", "inspected")
+        APPROVED = "approved", pgettext_lazy("vacancy application", "approved")
+        REJECTED = "rejected", pgettext_lazy("vacancy application", "rejected")
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("fee item"), help_text=_("Empty: every cyclic fee item."),
+    )  # fmt: skip
+    starts_on = models.DateField(_("vacant from"))
+    ends_on = models.DateField(_("vacant to"))
+    reason = models.CharField(_("reason"), max_length=200)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("applied by"),
+    )  # fmt: skip
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.APPLIED
+    )
+    inspected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("inspected by"),
+    )  # fmt: skip
+    inspected_on = models.DateField(_("inspected on"), null=True, blank=True)
+    found_vacant = models.BooleanField(_("found vacant"), null=True, blank=True)
+    inspection_note = models.CharField(_("inspection note"), max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("vacancy relief application")
+        verbose_name_plural = _("vacancy relief applications")
+        ordering = ["-created_at"]
+        permissions = [
+            ("approve_vacancyapplication", _("Can approve or reject vacancy relief applications")),
+            ("inspect_vacancyapplication", _("Can record the inspection of a vacant unit")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="vacancy_ends_after_start"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="vacancy_has_reason"),
+            models.CheckConstraint(
+                condition=Q(state__in=["applied", "rejected"])
+                | Q(found_vacant__isnull=False, inspected_on__isnull=False),
+                name="vacancy_inspected_before_decided",
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(found_vacant=True),
+                name="vacancy_approved_only_found_vacant",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "state"], name="vacancy_site_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.starts_on}–{self.ends_on}"
+
+
+class ReliefEntry(SiteScopedModel):
+    """A relief granted on one bill line — its own ledger entry: it lowers what is owed on the
+    line (never below what is paid) and what the line makes due in the collection rate.
+    Cancelled, never edited or deleted; cancelling gives the amount back to the line."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    bill_line = models.ForeignKey(
+        BillLine, on_delete=models.PROTECT, related_name="reliefs", verbose_name=_("bill line")
+    )
+    rule = models.ForeignKey(
+        ReliefRule, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    application = models.ForeignKey(
+        VacancyApplication, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="entries",
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=12, choices=ReliefRule.Kind.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("granted by"),
+    )  # fmt: skip
+    granted_on = models.DateField(_("granted on"))
+    reason = models.CharField(_("reason"), max_length=200)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("relief entry")
+        verbose_name_plural = _("relief entries")
+        ordering = ["bill_line", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="relief_entry_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="relief_entry_has_reason"),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""),
+                name="relief_entry_cancel_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["bill_line", "rule"],
+                condition=Q(cancelled_at__isnull=True, rule__isnull=False),
+                name="relief_entry_once_per_rule",
+            ),
+            models.UniqueConstraint(
+                fields=["bill_line", "application"],
+                condition=Q(cancelled_at__isnull=True, application__isnull=False),
+                name="relief_entry_once_per_application",
+            ),
+            # One live relief of each kind on a line: a building's rule or a second
+            # application can't stack a second discount or vacancy relief on it.
+            models.UniqueConstraint(
+                fields=["bill_line", "kind"],
+                condition=Q(cancelled_at__isnull=True),
+                name="relief_entry_once_per_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "granted_on"], name="relief_entry_unit_idx"),
+            models.Index(fields=["site", "granted_on"], name="relief_entry_site_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_line_id} −¥{self.amount}"
