@@ -8,7 +8,7 @@ from the ledger (lines, allocations, refunds, payments); `compare` lists where t
 formulas are in docs/collections.md, "Collection rate":
 
     due(P)        = Σ amount of live lines charged in P (period start's month; late fees and
-                    deposits left out)
+                    deposits left out) − Σ live relief entries on those lines
     collected(P)  = Σ live allocations on those lines collected up to the end of P
                     − Σ refunds of those lines made up to the end of P
     rate(P)       = collected / due, in percent to 2 places (half-up); none when nothing is due
@@ -46,6 +46,7 @@ from .models import (
     IncomeFigure,
     Payment,
     Refund,
+    ReliefEntry,
 )  # fmt: skip
 from .money import CENT, ZERO
 
@@ -270,47 +271,55 @@ def _ids(sites: Iterable[Site]) -> list[Site]:
     return sorted(sites, key=lambda s: s.code)
 
 
-def _figures_rows(site_ids, period: Period, group: str | None) -> dict:
+# Both the figures and the recount are read once, grouped by the finest key — (site, building,
+# fee item) for the collection, (site, building, method, cashier) for income — and rolled up
+# here into the totals and each grouping, so the report costs one grouped read of each.
+CELL = {None: None, "site": 0, "building": 1, "fee_item": 2}
+INCOME_CELL = {None: None, "building": 1, "method": 2, "cashier": 3}
+
+
+def _rollup(cells: dict, position: int | None, size: int) -> dict:
+    found: dict = {None: [ZERO] * size} if position is None else {}
+    for key, values in cells.items():
+        entry = found.setdefault(None if position is None else key[position], [ZERO] * size)
+        for i, value in enumerate(values):
+            entry[i] += value
+    return {key: tuple(values) for key, values in found.items()}
+
+
+def _figures_cells(site_ids, period: Period) -> dict:
     m1, m2 = period.first, period.last
     charged = Q(charge_month__gte=m1, charge_month__lte=m2)
     recovered = Q(charge_month__lt=m1, collected_month__gte=m1, collected_month__lte=m2)
-    found = CollectionFigure.objects.filter(site_id__in=site_ids).filter(charged | recovered)
-    sums = {
-        "t_due": _sum("due", charged),
-        "t_collected": _sum("collected", charged & Q(collected_month__lte=m2)),
-        "t_recovered": _sum("collected", recovered),
-    }
-    rows = [found.aggregate(**sums)] if group is None else found.values(group).annotate(**sums).order_by()  # fmt: skip
-    return {
-        (row[group] if group else None): (
-            _fen(row["t_due"]),
-            _fen(row["t_collected"]),
-            _fen(row["t_recovered"]),
-        )  # fmt: skip
-        for row in rows
-    }
+    rows = (
+        CollectionFigure.objects.filter(site_id__in=site_ids)
+        .filter(charged | recovered)
+        .values_list("site", "building", "fee_item")
+        .annotate(
+            t_due=_sum("due", charged),
+            t_collected=_sum("collected", charged & Q(collected_month__lte=m2)),
+            t_recovered=_sum("collected", recovered),
+        )
+        .order_by()
+    )
+    return {(s, b, f): (_fen(d), _fen(c), _fen(r)) for s, b, f, d, c, r in rows}
 
 
-def _income_rows(site_ids, period: Period, group: str | None) -> dict:
-    rows = IncomeFigure.objects.filter(site_id__in=site_ids, month__gte=period.first, month__lte=period.last)  # fmt: skip
-    if not group:
-        found = rows.aggregate(r=Sum("received"), b=Sum("refunded"))
-        return {None: (_fen(found["r"]), _fen(found["b"]))}
-    return {
-        row[group]: (_fen(row["r"]), _fen(row["b"]))
-        for row in rows.values(group).annotate(r=Sum("received"), b=Sum("refunded")).order_by()
-    }
+def _income_cells(site_ids, period: Period) -> dict:
+    rows = (
+        IncomeFigure.objects.filter(site_id__in=site_ids, month__gte=period.first, month__lte=period.last)
+        .values_list("site", "building", "method", "cashier")
+        .annotate(r=Sum("received"), b=Sum("refunded"))
+        .order_by()
+    )  # fmt: skip
+    return {(s, b, m, c): (_fen(r), _fen(back)) for s, b, m, c, r, back in rows}
 
 
 def report(*, sites: Iterable[Site], period: Period) -> Report:
     """The collection rate of `sites` (one, or the company's) for `period`, from the figures."""
     sites = _ids(sites)
     ids = [s.pk for s in sites]
-    collection = {group: _figures_rows(ids, period, group) for group in (None, *GROUPS)}
-    income = {
-        group: _income_rows(ids, period, group) for group in (None, "method", "cashier", "building")
-    }
-    return _assemble(sites, period, collection, income)
+    return _assemble(sites, period, _figures_cells(ids, period), _income_cells(ids, period))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,24 +331,29 @@ def _add_to(found: dict, key, index: int, amount, sign: int = 1) -> None:
     values[index] += sign * _fen(amount)
 
 
-LINE_KEYS = {None: None, "site": "site_id", "building": "unit__building_id", "fee_item": "fee_item_id"}  # fmt: skip
-
-
-def _ledger_rows(site_ids, period: Period, group: str | None) -> dict:
+def _ledger_cells(site_ids, period: Period) -> dict:
     start, end = period.first, next_month(period.last)
-    key = LINE_KEYS[group]
     lines = BillLine.objects.filter(site_id__in=site_ids, cancelled_at__isnull=True).exclude(
         fee_item__kind__in=EXCLUDED_KINDS
     )
     found: dict = {}
 
     def grouped(qs, prefix: str):
-        if key is None:
-            return [{"k": None, "t": qs.aggregate(t=Sum("amount"))["t"]}]
-        return qs.values(k=F(prefix + key)).annotate(t=Sum("amount")).order_by()
+        return (
+            qs.values_list(prefix + "site_id", prefix + "unit__building_id", prefix + "fee_item_id")
+            .annotate(t=Sum("amount"))
+            .order_by()
+        )
 
-    for row in grouped(lines.filter(period_start__gte=start, period_start__lt=end), ""):
-        _add_to(found, row["k"], 0, row["t"])
+    for site, building, item, total in grouped(lines.filter(period_start__gte=start, period_start__lt=end), ""):  # fmt: skip
+        _add_to(found, (site, building, item), 0, total)
+    # Relief lowers what is due: live relief entries on those lines (due = charged − relief).
+    reliefs = ReliefEntry.objects.filter(
+        cancelled_at__isnull=True, bill_line__in=lines,
+        bill_line__period_start__gte=start, bill_line__period_start__lt=end,
+    )  # fmt: skip
+    for site, building, item, total in grouped(reliefs, "bill_line__"):
+        _add_to(found, (site, building, item), 0, total, -1)
     money = (
         (Allocation.objects.filter(undone=False), "collected_on", 1),
         (Refund.objects.filter(source=Refund.Source.LINE), "refunded_on", -1),
@@ -347,31 +361,15 @@ def _ledger_rows(site_ids, period: Period, group: str | None) -> dict:
     for qs, day, sign in money:
         qs = qs.filter(bill_line__in=lines)
         of_period = qs.filter(bill_line__period_start__gte=start, bill_line__period_start__lt=end, **{f"{day}__lt": end})  # fmt: skip
-        for row in grouped(of_period, "bill_line__"):
-            _add_to(found, row["k"], 1, row["t"], sign)
+        for site, building, item, total in grouped(of_period, "bill_line__"):
+            _add_to(found, (site, building, item), 1, total, sign)
         earlier = qs.filter(bill_line__period_start__lt=start, **{f"{day}__gte": start, f"{day}__lt": end})  # fmt: skip
-        for row in grouped(earlier, "bill_line__"):
-            _add_to(found, row["k"], 2, row["t"], sign)
+        for site, building, item, total in grouped(earlier, "bill_line__"):
+            _add_to(found, (site, building, item), 2, total, sign)
     return {k: tuple(v) for k, v in found.items()}
 
 
-INCOME_KEYS = {
-    "payment": {
-        None: None,
-        "method": "method",
-        "cashier": "cashier_id",
-        "building": "unit__building_id",
-    },  # fmt: skip
-    "refund": {
-        None: None,
-        "method": "method",
-        "cashier": "refunded_by_id",
-        "building": "unit__building_id",
-    },  # fmt: skip
-}
-
-
-def _ledger_income(sites: list[Site], period: Period, group: str | None) -> dict:
+def _ledger_income(sites: list[Site], period: Period) -> dict:
     """Payments received and refunds made within the period's days in each site's own zone."""
     paid_in, refunded_in = Q(pk__in=[]), Q(pk__in=[])
     for site in sites:
@@ -381,17 +379,13 @@ def _ledger_income(sites: list[Site], period: Period, group: str | None) -> dict
         paid_in |= Q(site=site, received_at__gte=start, received_at__lt=end)
         refunded_in |= Q(site=site, refunded_at__gte=start, refunded_at__lt=end)
     found: dict = {}
-    for qs, kind, index in (
-        (Payment.objects.filter(paid_in, voided_at__isnull=True), "payment", 0),
-        (Refund.objects.filter(refunded_in), "refund", 1),
+    for qs, who, index in (
+        (Payment.objects.filter(paid_in, voided_at__isnull=True), "cashier_id", 0),
+        (Refund.objects.filter(refunded_in), "refunded_by_id", 1),
     ):
-        key = INCOME_KEYS[kind][group]
-        if key is None:
-            rows = [{"k": None, "t": qs.aggregate(t=Sum("amount"))["t"]}]
-        else:
-            rows = qs.values(k=F(key)).annotate(t=Sum("amount")).order_by()
-        for row in rows:
-            found.setdefault(row["k"], [ZERO, ZERO])[index] += _fen(row["t"])
+        rows = qs.values_list("site_id", "unit__building_id", "method", who).annotate(t=Sum("amount")).order_by()  # fmt: skip
+        for site, building, method, person, total in rows:
+            found.setdefault((site, building, method, person), [ZERO, ZERO])[index] += _fen(total)
     return {k: tuple(v) for k, v in found.items()}
 
 
@@ -399,12 +393,7 @@ def recount(*, sites: Iterable[Site], period: Period) -> Report:
     """The same report as `report`, worked out straight from the ledger."""
     sites = _ids(sites)
     ids = [s.pk for s in sites]
-    collection = {group: _ledger_rows(ids, period, group) for group in (None, *GROUPS)}
-    income = {
-        group: _ledger_income(sites, period, group)
-        for group in (None, "method", "cashier", "building")
-    }
-    return _assemble(sites, period, collection, income)
+    return _assemble(sites, period, _ledger_cells(ids, period), _ledger_income(sites, period))
 
 
 def compare(*, sites: Iterable[Site], period: Period) -> dict:
@@ -451,7 +440,9 @@ def _labels(sites: list[Site], collection: dict, income: dict) -> dict:
     }
 
 
-def _assemble(sites: list[Site], period: Period, collection: dict, income: dict) -> Report:
+def _assemble(sites: list[Site], period: Period, cells: dict, money: dict) -> Report:
+    collection = {group: _rollup(cells, position, 3) for group, position in CELL.items()}
+    income = {group: _rollup(money, position, 2) for group, position in INCOME_CELL.items()}
     labels = _labels(sites, collection, income)
     target = _target(sites, period.kind)
 
