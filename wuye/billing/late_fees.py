@@ -394,7 +394,7 @@ def waivable(late_fee: LateFee) -> Decimal:
     return max(left.quantize(CENT, ROUND_DOWN), ZERO)
 
 
-def late_fee_item(site) -> FeeItem:
+def late_fee_item(site, actor=None) -> FeeItem:
     """The site's late-fee item (滞纳金), set up the first time a late fee is posted: one-off,
     a fixed amount per line, never in a bill run."""
     site_id = site if isinstance(site, int) else site.pk
@@ -403,12 +403,23 @@ def late_fee_item(site) -> FeeItem:
         return found
     try:
         with transaction.atomic():
-            return FeeItem.objects.create(
+            item = FeeItem.objects.create(
                 site_id=site_id, code=LATE_FEE_CODE, name="滞纳金", kind=FeeItem.Kind.LATE_FEE,
                 is_cyclic=False, method=FeeItem.Method.PER_UNIT,
             )  # fmt: skip
-    except IntegrityError:  # made meanwhile by another worker
-        return FeeItem.objects.get(site_id=site_id, code=LATE_FEE_CODE)
+            record_create(actor, item)
+            return item
+    except IntegrityError:  # made meanwhile by another worker, or the code is taken
+        found = FeeItem.objects.filter(site_id=site_id, kind=FeeItem.Kind.LATE_FEE).order_by("pk").first()  # fmt: skip
+        if found is None:
+            raise invalid(
+                "fee_item",
+                _(
+                    "Another fee item has the code late_fee: give it another code or make it the late-fee item."
+                ),
+                "code_taken",
+            ) from None
+        return found
 
 
 def _post(late_fee: LateFee, actor, today: datetime.date) -> BillLine | None:
@@ -421,7 +432,7 @@ def _post(late_fee: LateFee, actor, today: datetime.date) -> BillLine | None:
         return None
     principal = late_fee.bill_line
     line = services.add_charge(
-        site=principal.site, actor=actor, fee_item=late_fee_item(principal.site_id),
+        site=principal.site, actor=actor, fee_item=late_fee_item(principal.site_id, actor),
         unit=principal.unit, period_start=today, amount=amount, key=f"late_fee:{late_fee.pk}",
         note=_("late fee on %(item)s %(period)s") % {"item": principal.fee_item.name, "period": f"{principal.period_start:%Y-%m}"},
     )  # fmt: skip
