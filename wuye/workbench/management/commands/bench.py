@@ -19,6 +19,7 @@ from django.db import connection
 
 BENCHMARKS = {
     "billing": "wuye.billing.bench",
+    "collections": "wuye.billing.collection_bench",
     "customers": "wuye.people.bench",
     "servicedesk": "wuye.servicedesk.bench",
 }
