@@ -3,7 +3,7 @@
 never paid at all.
 
 A line is overdue on the day after its due date while something on it is open (billed less
-paid, plus refunded; cancelled lines owe nothing). Everything is one grouped query over the
+paid, plus refunded, less relief; cancelled lines owe nothing). Everything is one grouped query over the
 site's overdue lines: the amount open on each line is worked out in SQL (`with_outstanding`)
 and summed into the buckets by its due date.
 """
@@ -63,7 +63,8 @@ class Filters:
 
 
 def _open_amount():
-    return F("amount") - F("paid")
+    """What is still owed on a line annotated by `with_outstanding`: amount − paid − relief."""
+    return F("amount") - F("paid") - F("relief")
 
 
 def overdue_lines(site, today: datetime.date):

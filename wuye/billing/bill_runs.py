@@ -7,8 +7,9 @@ out in integer millionths of a yuan — exact on SQLite and PostgreSQL alike —
 the item's rule, the same arithmetic as `charges.compute`. Custom formulas are evaluated per
 unit in Python and bulk-inserted. A line is keyed by (fee item, object, period), so a second
 run of a period posts nothing and says so; the whole run is one transaction, so a run killed
-half-way leaves nothing of itself. A run is reversed as a whole (its lines cancelled, marked
-reversed) while no payment touches it.
+half-way leaves nothing of itself. The relief rules in use are granted on the run's lines at
+its end (`relief.apply_to_run`), before prepaid credit is drawn. A run is reversed as a whole
+(its lines and their relief cancelled, marked reversed) while no payment touches it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 from wuye.people.models import MoveIn
 
-from . import figures
+from . import figures, relief
 from .charges import compute, rate_for, rates_in_force, rent_charge, specificity
 from .meters import served_units, split_usage
 from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem, Lease, Meter, MeterReading
@@ -310,6 +311,7 @@ def run_bills(*, site, actor, month: datetime.date,
             if progress:
                 progress(done, len(items), item.name)
         figures.lines_posted(site_id=site.pk, run=run)  # the run's due, one statement
+        relief.apply_to_run(run, actor)  # before credit is drawn: it pays what is left
         draw_credit(site)
         totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
         run.lines, run.skipped = posted, skipped
@@ -349,6 +351,7 @@ def reverse_run(*, run: BillRun, actor, reason: str) -> BillRun:
         if Allocation.objects.filter(bill_line__run=run, undone=False).exists():
             raise invalid(None, _("Payments were taken against this run; cancel lines one by one instead."), "paid")  # fmt: skip
         now = timezone.now()
+        relief.undo_run(run, actor, reason)  # its relief goes with its lines
         figures.lines_cancelled(site_id=run.site_id, run=run)  # before they are marked
         BillLine.objects.filter(run=run, cancelled_at__isnull=True).update(
             cancelled_at=now, cancelled_by=actor, cancel_reason=reason[:200], reversed=True

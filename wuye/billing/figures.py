@@ -5,8 +5,10 @@ allocation and refund (`collection_rate`).
 `CollectionFigure` holds, per fee item, building (none for parking-space lines), charge month
 and collected month, what was charged (`due`, on the row whose collected month is the charge
 month) and what was collected of it (`collected`: live allocations less line refunds).
-`IncomeFigure` holds money taken and paid back per building, month, method and cashier. Lines of
-late-fee and deposit items are left out: they are not in the rate.
+Relief lowers what a line makes due: a live relief entry on a live line takes its amount off
+`due` in the line's charge-month row (due = charged − relief). `IncomeFigure` holds money taken
+and paid back per building, month, method and cashier. Lines of late-fee and deposit items are
+left out: they are not in the rate.
 
 Every write of the ledger adds its change here, in its own transaction, as one
 `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE SET x = x + excluded.x` (SQLite ≥ 3.24 and
@@ -44,6 +46,7 @@ from .models import (
     IncomeFigure,
     Payment,
     Refund,
+    ReliefEntry,
 )  # fmt: skip
 from .money import CENT, ZERO
 
@@ -132,6 +135,18 @@ def _from_refunds(where: str) -> str:
         WHERE r.source = '{Refund.Source.LINE}' AND {where}"""  # fmt: skip
 
 
+def _from_reliefs(where: str) -> str:
+    """Live relief entries: taken off the line's due, in the charge month's own row."""
+    return f"""
+        SELECT l.site_id, u.building_id, l.fee_item_id, {_month("l.period_start")} AS charge_month,
+               {_month("l.period_start")} AS collected_month, -e.amount AS due, 0 AS collected
+        FROM {_table(ReliefEntry)} e
+        JOIN {_table(BillLine)} l ON l.id = e.bill_line_id
+        JOIN {_table(FeeItem)} f ON f.id = l.fee_item_id AND f.kind NOT IN ({_excluded()})
+        LEFT JOIN {_table(Unit)} u ON u.id = l.unit_id
+        WHERE e.cancelled_at IS NULL AND {where}"""  # fmt: skip
+
+
 CELL = "site_id, building_id, fee_item_id, charge_month, collected_month"
 
 
@@ -214,7 +229,8 @@ def lines_cancelled(*, site_id: int, lines: Iterable[int] = (), run=None) -> Non
             return
         where = f"l.id IN ({ids}) AND l.cancelled_at IS NULL"
     _hold(site_id)
-    _add([_from_lines(where), _from_allocations(where), _from_refunds(where)], [], sign=-1)
+    parts = [_from_lines(where), _from_allocations(where), _from_refunds(where), _from_reliefs(where)]  # fmt: skip
+    _add(parts, [], sign=-1)
 
 
 def allocated(*, site_id: int, allocations: Iterable[int]) -> None:
@@ -224,6 +240,34 @@ def allocated(*, site_id: int, allocations: Iterable[int]) -> None:
         return
     _hold(site_id)
     _add([_from_allocations(f"a.id IN ({ids})")], [])
+
+
+def relief_granted(*, site_id: int, entries: Iterable[int] = (), run=None) -> None:
+    """Relief entries just made (some, or all those on a bill run's lines) take their amounts
+    off `due`."""
+    if run is not None:
+        where = f"l.run_id = {int(run.pk)} AND l.cancelled_at IS NULL"
+    else:
+        ids = _ids(entries)
+        if ids == "NULL":
+            return
+        where = f"e.id IN ({ids}) AND l.cancelled_at IS NULL"
+    _hold(site_id)
+    _add([_from_reliefs(where)], [])
+
+
+def relief_cancelled(*, site_id: int, entries: Iterable[int] = (), run=None) -> None:
+    """Relief entries about to be cancelled (some, or all those on a run's lines) give their
+    amounts back to `due`. Call it before they are marked cancelled."""
+    if run is not None:
+        where = f"l.run_id = {int(run.pk)} AND l.cancelled_at IS NULL"
+    else:
+        ids = _ids(entries)
+        if ids == "NULL":
+            return
+        where = f"e.id IN ({ids}) AND l.cancelled_at IS NULL"
+    _hold(site_id)
+    _add([_from_reliefs(where)], [], sign=-1)
 
 
 def received(payment: Payment) -> None:
@@ -287,6 +331,7 @@ def _ledger_parts(site_id: int, months: list[datetime.date] | None) -> list[str]
         _from_lines(f"{live} AND {charged}"),
         _from_allocations(f"{live} AND ({charged} OR {_month_filter('a.collected_on', months)})"),
         _from_refunds(f"{live} AND ({charged} OR {_month_filter('r.refunded_on', months)})"),
+        _from_reliefs(f"{live} AND {charged}"),
     ]
 
 

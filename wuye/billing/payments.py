@@ -8,7 +8,9 @@ same idempotency key gets the first payment back. Each payment gets a receipt wh
 taken inside the same transaction: gap-free per site and year.
 
 The ledger of a unit always balances (`ledger`):
-    billed − cancelled − paid + refunded − credit used = balance
+    billed − cancelled − paid + refunded − credit used − relief = balance
+where relief is the live relief entries on lines not cancelled (`relief.py`): a line owes
+amount − paid − relief (`with_outstanding`), never less than nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +35,16 @@ from wuye.staff.models import AuthorityRule
 
 from . import figures
 from .authority import require_authority
-from .models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt, Refund
+from .models import (
+    Allocation,
+    BillLine,
+    CreditEntry,
+    FeeItem,
+    Payment,
+    Receipt,
+    Refund,
+    ReliefEntry,
+)
 from .money import CENT, ZERO, as_decimal
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -56,15 +67,26 @@ def _per_line(model, **filters):
 
 
 def with_outstanding(lines):
-    """Lines annotated with what is paid on them — allocated less refunded — (`paid`)."""
+    """Lines annotated with what is paid on them — allocated less refunded — (`paid`) and the
+    relief granted on them — live relief entries — (`relief`): a line owes
+    amount − paid − relief."""
     return lines.annotate(
-        paid=_per_line(Allocation, undone=False) - _per_line(Refund, source=Refund.Source.LINE)
+        paid=_per_line(Allocation, undone=False) - _per_line(Refund, source=Refund.Source.LINE),
+        relief=_per_line(ReliefEntry, cancelled_at__isnull=True),
     )
 
 
 def line_paid(line: BillLine) -> Decimal:
     """What is paid on a line and not refunded."""
     return with_outstanding(BillLine.objects.filter(pk=line.pk)).get().paid.quantize(CENT)
+
+
+def line_outstanding(line: BillLine) -> Decimal:
+    """What is still owed on a line: amount − paid − relief (nothing on a cancelled line)."""
+    if line.cancelled_at is not None:
+        return ZERO
+    found = with_outstanding(BillLine.objects.filter(pk=line.pk)).get()
+    return found.amount - found.paid.quantize(CENT) - found.relief.quantize(CENT)
 
 
 def open_lines(unit: Unit):
@@ -79,7 +101,8 @@ def _still_open(lines) -> list[BillLine]:
     found = []
     for line in lines:
         line.paid = line.paid.quantize(CENT)
-        line.outstanding = line.amount - line.paid
+        line.relief = line.relief.quantize(CENT)
+        line.outstanding = line.amount - line.paid - line.relief
         if line.outstanding > 0:
             found.append(line)
     return found
@@ -98,11 +121,14 @@ class Ledger:
     refunded: Decimal
     credit_in: Decimal
     credit_used: Decimal
+    relief: Decimal = ZERO
 
     @property
     def balance(self) -> Decimal:
         """What the unit owes (negative: what it holds in credit)."""
-        return self.billed - self.cancelled - self.paid + self.refunded - self.credit_used
+        return (
+            self.billed - self.cancelled - self.paid + self.refunded - self.credit_used - self.relief
+        )
 
 
 def ledger(unit: Unit) -> Ledger:
@@ -116,6 +142,11 @@ def ledger(unit: Unit) -> Ledger:
         refunded=_sum(Refund.objects.filter(unit=unit, source=Refund.Source.LINE)),
         credit_in=_sum(credits.filter(amount__gt=0)),
         credit_used=_sum(allocations.filter(from_credit=True)),
+        relief=_sum(
+            ReliefEntry.objects.filter(
+                unit=unit, cancelled_at__isnull=True, bill_line__cancelled_at__isnull=True
+            )
+        ),
     )
 
 

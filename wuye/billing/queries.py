@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from wuye.estate.models import Unit
 from wuye.people.queries import search_people, with_current_units
 
-from .models import Allocation, BillLine, CreditEntry, Deposit, Payment, Refund
+from .models import Allocation, BillLine, CreditEntry, Deposit, Payment, Refund, ReliefEntry
 from .money import ZERO
 
 FIND_LIMIT = 20
@@ -47,18 +47,26 @@ class Entry:
 
 
 def statement(unit: Unit) -> list[Entry]:
-    """Every bill line, payment, credit or deposit use, cancellation, void, deposit and refund
-    of the unit in order, with the running balance of what is owed (it ends at
+    """Every bill line, relief, payment, credit or deposit use, cancellation, void, deposit and
+    refund of the unit in order, with the running balance of what is owed (it ends at
     `payments.ledger(unit).balance`). Deposits and refunds of credit or deposits are listed
     without moving the balance: they are held apart from the bills."""
     entries: list[Entry] = []
+    reliefs = list(ReliefEntry.objects.filter(unit=unit).select_related("bill_line__fee_item").order_by("created_at", "id"))  # fmt: skip
     for line in (
         BillLine.objects.filter(unit=unit).select_related("fee_item").order_by("created_at", "id")
     ):
         label = f"{line.fee_item.name} {line.period_start:%Y-%m}"
         entries.append(Entry(line.created_at, _("billed") + f" · {label}", "", debit=line.amount))
         if line.cancelled_at:
-            entries.append(Entry(line.cancelled_at, _("cancelled") + f" · {label} · {line.cancel_reason}", "", credit=line.amount))  # fmt: skip
+            # Relief still live on a cancelled line was already taken off: the rest is cancelled.
+            kept = sum((r.amount for r in reliefs if r.bill_line_id == line.pk and r.cancelled_at is None), ZERO)  # fmt: skip
+            entries.append(Entry(line.cancelled_at, _("cancelled") + f" · {label} · {line.cancel_reason}", "", credit=line.amount - kept))  # fmt: skip
+    for made in reliefs:  # 减免: its own entry, and its cancellation another
+        label = f"{made.get_kind_display()} · {made.bill_line.fee_item.name} {made.bill_line.period_start:%Y-%m} · {made.reason}"  # fmt: skip
+        entries.append(Entry(made.created_at, _("relief") + f" · {label}", "", credit=made.amount))
+        if made.cancelled_at:
+            entries.append(Entry(made.cancelled_at, _("relief cancelled") + f" · {label} · {made.cancel_reason}", "", debit=made.amount))  # fmt: skip
     for payment in (
         Payment.objects.filter(unit=unit, deposit__isnull=True)
         .select_related("receipt")

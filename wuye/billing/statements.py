@@ -70,6 +70,7 @@ def _summary(unit: Unit) -> Table:
         ["已收款 paid", _money(ledger.paid)],
         ["已退款 refunded", _money(ledger.refunded)],
         ["预存款抵扣 credit used", _money(ledger.credit_used)],
+        ["减免 relief", _money(ledger.relief)],
         ["欠费余额 balance", _money(ledger.balance)],
         ["预存款余额 credit held", _money(queries.credit_held(unit))],
     ]
@@ -80,9 +81,9 @@ def _summary(unit: Unit) -> Table:
                 ("FONT", (0, 0), (-1, -1), FONT, SIZE + 1),
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.black),
-                ("LINEABOVE", (0, 5), (-1, 5), 0.5, colors.black),
+                ("LINEABOVE", (0, 6), (-1, 6), 0.5, colors.black),
                 ("LINEBELOW", (0, -1), (-1, -1), 0.8, colors.black),
-                ("FONT", (0, 5), (-1, 5), FONT, SIZE + 2),
+                ("FONT", (0, 6), (-1, 6), FONT, SIZE + 2),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]

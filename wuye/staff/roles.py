@@ -85,6 +85,10 @@ BILLING_POSTING = METER_READING + [
     # 滞纳金 (R-FEE-04): seen and posted at the counter; a waiver only asked for.
     ("billing", "view_latefeerule"),
     ("billing", "view_latefee"),
+    # 减免: rules and entries seen at the counter (a pay-ahead offer is taken as a payment).
+    ("billing", "view_reliefrule"),
+    ("billing", "view_reliefentry"),
+    ("billing", "view_vacancyapplication"),
 ]
 BILLING_FINANCE = (
     BILLING_SETUP
@@ -102,8 +106,26 @@ BILLING_FINANCE = (
         ("billing", "add_latefeerule"),
         ("billing", "change_latefeerule"),
         ("billing", "add_latefeewaiver"),
+        # Relief rules, and vacancy relief applied for, inspected and decided (R-ADM-02).
+        ("billing", "add_reliefrule"),
+        ("billing", "change_reliefrule"),
+        ("billing", "add_vacancyapplication"),
+        ("billing", "inspect_vacancyapplication"),
+        ("billing", "approve_vacancyapplication"),
     ]
 )
+# 空置房减免: the customer-service clerk applies and may record the inspection; an engineer
+# inspects the unit.
+VACANCY_CLERK = [
+    ("billing", "view_reliefrule"),
+    ("billing", "view_vacancyapplication"),
+    ("billing", "add_vacancyapplication"),
+    ("billing", "inspect_vacancyapplication"),
+]
+VACANCY_INSPECTION = [
+    ("billing", "view_vacancyapplication"),
+    ("billing", "inspect_vacancyapplication"),
+]
 
 # Notices and chasing arrears (R-FEE-03): the collections work of cashiers, finance and the
 # customer-service clerks; the notices' layout is finance's.
@@ -144,7 +166,8 @@ ROLES: dict[str, dict] = {
         + PERSONAL_DATA
         + DESK_CLERK
         + _perms("servicedesk", ["view"], DESK_SETTINGS)
-        + DUNNING,
+        + DUNNING
+        + VACANCY_CLERK,
     },
     "cs_supervisor": {
         "label": _("Customer-service supervisor"),
@@ -163,7 +186,8 @@ ROLES: dict[str, dict] = {
         + _perms("staff", ["view"], ["employee"])
         + DESK_WORK
         + _perms("servicedesk", ["view"], ["priceitem"])
-        + METER_READING,
+        + METER_READING
+        + VACANCY_INSPECTION,
     },
     "guard": {
         "label": _("Guard"),
