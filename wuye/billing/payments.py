@@ -127,7 +127,12 @@ class Ledger:
     def balance(self) -> Decimal:
         """What the unit owes (negative: what it holds in credit)."""
         return (
-            self.billed - self.cancelled - self.paid + self.refunded - self.credit_used - self.relief
+            self.billed
+            - self.cancelled
+            - self.paid
+            + self.refunded
+            - self.credit_used
+            - self.relief
         )
 
 

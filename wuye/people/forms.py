@@ -372,4 +372,3 @@ class RegisterSettingsForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         pass
-

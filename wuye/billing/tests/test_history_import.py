@@ -149,7 +149,7 @@ def test_periods_are_read_in_the_ways_legacy_files_write_them():
     assert parse_period("2024年2月") == (month(2024, 2), datetime.date(2024, 2, 29))
     assert parse_period("202412") == (month(2024, 12), datetime.date(2024, 12, 31))
     assert parse_period("2024/1~2024/6") == (month(2024, 1), datetime.date(2024, 6, 30))
-    assert parse_period(datetime.datetime(2024, 5, 17)) == (month(2024, 5), datetime.date(2024, 5, 31))  # fmt: skip
+    assert parse_period(datetime.datetime(2024, 5, 17)) == (month(2024, 5), datetime.date(2024, 5, 31))  # noqa: DTZ001 (a spreadsheet cell is naive)  # fmt: skip
     for bad in ("6月", "2024-13", "2024-06至2024-01", "", None):
         with pytest.raises((ValueError, TypeError)):
             parse_period(bad)
