@@ -28,7 +28,7 @@ from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
 
-from . import approvals, deposits, late_fee_queries, leases, payments, refunds, services
+from . import approvals, deposits, late_fee_queries, leases, payments, refunds, relief, services
 from .account_forms import (
     ApplyDepositForm,
     CancelLineForm,
@@ -127,6 +127,10 @@ def account_context(request, unit: Unit, open_lines) -> dict:
         live = live_payments(unit)
         if live.exists():
             offer("void_payment", _("Void a payment"), _("Void the payment"), VoidPaymentForm(prefix="void", live_payments=live))  # fmt: skip
+    # 减免: the unit's relief entries apart, and the counter's pay-ahead offers.
+    if user.has_perm("billing.view_reliefentry"):
+        context["reliefs"] = relief.unit_reliefs(unit)
+    context["may_pay_ahead"] = user.has_perm(relief.PAY_PERM)
     # 滞纳金 (R-FEE-04): each line's late fee, apart from the principal.
     context["late_fees"] = late_fee_queries.of_unit(unit) if user.has_perm("billing.view_latefee") else []  # fmt: skip
     context["refunds"] = (
@@ -452,6 +456,6 @@ def lease_detail(request, pk):
     )
     for line in rent:
         line.paid = line.paid.quantize(CENT)
-        line.outstanding = ZERO if line.cancelled_at else line.amount - line.paid
+        line.outstanding = ZERO if line.cancelled_at else line.amount - line.paid - line.relief.quantize(CENT)  # fmt: skip
     context = {"lease": lease, "lines": rent, "form": form}
     return render(request, "billing/lease.html", context, status=form_status(form) if form else 200)

@@ -22,6 +22,7 @@ from .collection_api import router as collection_router
 from .late_fee_api import router as late_fee_router
 from .meter_api import router as meter_router
 from .models import BillLine, BillRun, FeeItem, Payment, Receipt
+from .relief_api import router as relief_router
 
 router = Router(tags=["billing"])
 
@@ -362,3 +363,4 @@ router.add_router("/", account_router)
 router.add_router("/", collection_router)
 router.add_router("/", meter_router)
 router.add_router("/", late_fee_router)
+router.add_router("/", relief_router)

@@ -7,6 +7,7 @@ from . import (
     finance_views,
     late_fee_views,
     meter_views,
+    relief_views,
     views,
 )
 
@@ -26,6 +27,12 @@ urlpatterns = [
     path("late-fees/<int:pk>/waive/", late_fee_views.waive, name="waive_late_fee"),
     path("late-fees/<int:pk>/post/", late_fee_views.post_now, name="post_late_fee"),
     path("fee-items/<int:pk>/late-fee-rule/", late_fee_views.rule_edit, name="late_fee_rule"),
+    path("relief/", relief_views.rule_list, name="relief_rules"),
+    path("relief/<int:pk>/end/", relief_views.end_rule, name="end_relief_rule"),
+    path("relief/vacancy/", relief_views.vacancy_list, name="vacancy_applications"),
+    path("relief/vacancy/<int:pk>/", relief_views.vacancy_application, name="vacancy_application"),
+    path("relief/entries/<int:pk>/cancel/", relief_views.cancel_entry, name="cancel_relief"),
+    path("units/<int:pk>/pay-ahead/", relief_views.pay_ahead, name="pay_ahead"),
     path("fee-items/", finance_views.fee_item_list, name="fee_items"),
     path("fee-items/new/", finance_views.fee_item_create, name="fee_item_create"),
     path("fee-items/<int:pk>/", finance_views.fee_item_detail, name="fee_item"),

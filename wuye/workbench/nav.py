@@ -39,6 +39,7 @@ NAV = (
         Link("billing:cashier", _("Cashier"), BILLING_DESK),
         Link("billing:arrears", _("Arrears"), BILLING_DESK),
         Link("billing:late_fees", _("Late fees"), ("billing.view_latefee",)),
+        Link("billing:relief_rules", _("Relief"), ("billing.view_reliefrule",)),
         Link("billing:collection_rate", _("Collection rate"), ("billing.view_collection_rate",)),
         Link("billing:fee_items", _("Fee items"), ("billing.view_feeitem",)),
         Link("billing:runs", _("Bill runs"), ("billing.view_billrun",)),

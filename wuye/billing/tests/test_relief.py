@@ -484,3 +484,68 @@ def test_the_api_takes_a_vacancy_application_through_its_steps(site_a, finance, 
         f"/api/v1/billing/vacancy-applications?site={site_a.pk}&state=approved"
     ).json()
     assert [a["id"] for a in listed] == [pk]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def test_finance_makes_a_rule_on_the_relief_page_and_a_bad_window_stays_on_the_form(site_a, finance, item):  # fmt: skip
+    page = signed_in(finance["sup"].user)
+    form = {"name": "九五折", "kind": "discount", "fee_item": item.pk, "percent": "5", "valid_from": "2026-10-01"}  # fmt: skip
+    bad = page.post("/billing/relief/", {**form, "valid_to": "2026-09-30"})
+    assert bad.status_code == 400 and "valid_to" in bad.context["form"].errors
+    assert not ReliefRule.objects.exists()
+    assert page.post("/billing/relief/", form).status_code == 302
+    listed = page.get("/billing/relief/")
+    assert listed.status_code == 200 and "九五折" in listed.content.decode()
+    made = ReliefRule.objects.get()
+    assert page.post(f"/billing/relief/{made.pk}/end/", {"ends_on": "2026-12-31"}).status_code == 302
+    assert ReliefRule.objects.get().valid_to == datetime.date(2026, 12, 31)
+    # A cashier sees the rules but gets no form.
+    assert signed_in(finance["cashier"].user).get("/billing/relief/").context["form"] is None
+
+
+def test_the_vacancy_pages_take_an_application_through_its_steps(site_a, finance, estate, item, vacancy, clerk, engineer):  # fmt: skip
+    run(site_a, finance, SEP)
+    unit = estate["units"][0]
+    made = signed_in(clerk).post("/billing/relief/vacancy/", {"unit": unit.code, "starts_on": "2026-09-01", "ends_on": "2027-08-31", "reason": "业主出国"})  # fmt: skip
+    application = VacancyApplication.objects.get()
+    assert made.status_code == 302 and made.url == f"/billing/relief/vacancy/{application.pk}/"
+    url = made.url
+    assert signed_in(clerk).post("/billing/relief/vacancy/", {"unit": "9-9999", "starts_on": "2026-09-01", "ends_on": "2026-09-30", "reason": "x"}).status_code == 400  # fmt: skip
+    inspected = signed_in(engineer).post(url, {"step": "inspect", "inspect-found_vacant": "yes", "inspect-note": "无人居住"})  # fmt: skip
+    assert inspected.status_code == 302
+    beyond = signed_in(finance["sup"].user).post(url, {"step": "decide", "decide-approve": "approve"})
+    assert beyond.status_code == 403 and "李主任" in beyond.content.decode()
+    approved = signed_in(finance["head"].user).post(url, {"step": "decide", "decide-approve": "approve"})  # fmt: skip
+    assert approved.status_code == 302
+    assert VacancyApplication.objects.get().state == "approved"
+    listed = signed_in(clerk).get("/billing/relief/vacancy/?state=approved")
+    assert listed.status_code == 200 and unit.code in listed.content.decode()
+    detail = signed_in(clerk).get(url)
+    assert detail.context["inspection"] is None and detail.context["decision"] is None
+    assert [e.amount for e in detail.context["entries"]] == [D("70.04")]
+
+
+def test_the_unit_account_shows_relief_apart_and_pays_ahead(site_a, finance, estate, item):
+    offer = rule(site_a, finance, item, Kind.GIFT_MONTHS, months_ahead=2, gift_months=1, name="交二送一")  # fmt: skip
+    rule(site_a, finance, item, Kind.REDUCTION, amount="10")
+    unit = estate["units"][1]
+    cashier = signed_in(finance["cashier"].user)
+    offers = cashier.get(f"/billing/units/{unit.pk}/pay-ahead/")
+    [(shown, quote, problem)] = offers.context["quotes"]
+    assert shown == offer and problem is None and (quote.relief, quote.to_pay) == (D("100.05"), D("200.10"))  # fmt: skip
+    paid = cashier.post(f"/billing/units/{unit.pk}/pay-ahead/", {"rule": offer.pk, "method": "cash", "tendered": "300", "idempotency_key": "pa-1"})  # fmt: skip
+    assert paid.status_code == 302
+    assert Payment.objects.get().amount == D("200.10")
+    account = cashier.get(f"/billing/units/{unit.pk}/")
+    assert [e.amount for e in account.context["reliefs"]] == [D("100.05")]
+    assert 'id="unit-relief"' in account.content.decode()
+    assert cashier.get(f"/billing/units/{unit.pk}/statement.pdf").content.startswith(b"%PDF")
+    entry = ReliefEntry.objects.get()
+    assert cashier.get(f"/billing/relief/entries/{entry.pk}/cancel/").status_code == 403
+    finance_page = signed_in(finance["sup"].user)
+    assert finance_page.post(f"/billing/relief/entries/{entry.pk}/cancel/", {"reason": "活动取消"}).status_code == 302  # fmt: skip
+    assert payments.line_outstanding(entry.bill_line) == D("100.05")
+    assert figures.differences(site_a) == []
