@@ -205,7 +205,7 @@ def save_rule(
     if building is not None and building.site_id != site.pk:
         raise invalid("building", _("Choose a building of this site."), "not_found")
     with transaction.atomic():
-        same = ReliefRule.objects.select_for_update().filter(
+        same = ReliefRule.objects.select_for_update(of=("self",)).filter(
             site=site, kind=kind, fee_item=fee_item, building=building, is_active=True,
             months_ahead__isnull=fields["months_ahead"] is None,
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))  # fmt: skip
@@ -228,7 +228,7 @@ def end_rule(*, rule: ReliefRule, actor, ends_on=None) -> ReliefRule:
     ensure_can(actor, END_PERM, rule.site_id)
     day = _day("ends_on", ends_on, required=False) or figures.local_day(rule.site_id)
     with transaction.atomic():
-        rule = ReliefRule.objects.select_for_update().get(pk=rule.pk)
+        rule = ReliefRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
         if day < rule.valid_from:
             raise invalid("ends_on", _("The relief window ends before it starts."), "order")
         if rule.valid_to is not None and rule.valid_to <= day:
@@ -460,7 +460,7 @@ def pay_ahead(
             return PaidAhead(lines=lines, entries=list(ReliefEntry.objects.filter(bill_line__in=lines)), payment=earlier)  # fmt: skip
     payments.checked_money(method, "1", None)  # the method, before anything is written
     with transaction.atomic():
-        Unit.objects.select_for_update().filter(
+        Unit.objects.select_for_update(of=("self",)).filter(
             pk=unit.pk
         ).first()  # one pay-ahead of a unit at a time
         if any(line.fee_item_id == rule.fee_item_id for line in payments.open_lines(unit)):
@@ -521,7 +521,7 @@ def apply_for_vacancy(
     if not _vacancy_rules(site, fee_item).exists():
         raise invalid("fee_item", _("No vacancy relief rule is in use for this fee item."), "no_rule")  # fmt: skip
     with transaction.atomic():
-        Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        Unit.objects.select_for_update(of=("self",)).filter(pk=unit.pk).first()
         clash = VacancyApplication.objects.filter(
             unit=unit, state__in=[State.APPLIED, State.INSPECTED, State.APPROVED],
             starts_on__lte=end, ends_on__gte=start,
@@ -539,7 +539,7 @@ def apply_for_vacancy(
 
 
 def _locked(application: VacancyApplication) -> VacancyApplication:
-    return VacancyApplication.objects.select_for_update().select_related("site", "unit", "fee_item").get(pk=application.pk)  # fmt: skip
+    return VacancyApplication.objects.select_for_update(of=("self",)).select_related("site", "unit", "fee_item").get(pk=application.pk)  # fmt: skip
 
 
 def record_inspection(
@@ -646,7 +646,7 @@ def _grant_vacancy(application: VacancyApplication, actor) -> list[ReliefEntry]:
     open on it now (a line paid in full gets none; a refund is its own action)."""
     rules = list(_vacancy_rules(application.site_id, application.fee_item))
     unit = application.unit
-    lines = BillLine.objects.select_for_update().filter(
+    lines = BillLine.objects.select_for_update(of=("self",)).filter(
         unit=unit, cancelled_at__isnull=True, period_start__gte=application.starts_on,
         period_end__lte=application.ends_on,
     ).exclude(fee_item__kind__in=NOT_RELIEVED)  # fmt: skip
@@ -683,7 +683,7 @@ def cancel_relief(*, entry: ReliefEntry, actor, reason: str) -> ReliefEntry:
     if not reason:
         raise invalid("reason", _("Say why the relief is cancelled."), "required")
     with transaction.atomic():
-        entry = ReliefEntry.objects.select_for_update().get(pk=entry.pk)
+        entry = ReliefEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
         if entry.cancelled_at is not None:
             raise invalid(None, _("This relief is already cancelled."), "cancelled")
         require_authority(actor, entry.site_id, AUTHORITY, entry.amount)
