@@ -32,7 +32,9 @@ Then, on "today" 2026-11-25, it times (ms are medians of several calls after one
   buildings' (`arrears.by_unit`, `site_totals`, `by_building`) read in full;
 - `late_fee_first_s`: the first run of the daily late-fee job over the whole company (on
   2026-11-24: every overdue management-fee line gets its late fee), and `late_fee_job_s`: the
-  next day's run (2026-11-25), the steady daily job (`late_fees.accrue_late_fees`).
+  next day's run (2026-11-25), the steady daily job (`late_fees.accrue_late_fees`);
+- on PostgreSQL, `recount_ms_jit_off`, `aging_ms_jit_off` and `late_fee_job_s_jit_off` (the
+  run of 2026-11-26): the same with the server's JIT compiler off for the session.
 
 `--scale 0.01` builds 2 sites of 5,000 units.
 """
@@ -508,6 +510,7 @@ def run(*, sites: int = SITES, units: int = UNITS, report: Callable[[str], None]
     started = time.perf_counter()
     accrued = late_fees.accrue_late_fees(today=TODAY, site=None)
     job_s = time.perf_counter() - started
+    without_jit = _without_jit(company, period, site, report) if _pg() else {}
     return {
         "sites": len(company),
         "units": Unit.objects.count(),
@@ -528,6 +531,29 @@ def run(*, sites: int = SITES, units: int = UNITS, report: Callable[[str], None]
         "build_s": round(build_s, 1),
         "rebuild_s": round(rebuild_s, 1),
         "database": connection.vendor,
+        **without_jit,
+    }
+
+
+def _without_jit(company: list[Site], period, site: Site, report: Callable[[str], None]) -> dict:
+    """PostgreSQL: the recount, the aging and the next day's late-fee run again with the JIT
+    compiler off. Its compile time (seconds for a statement of many subqueries, whatever the
+    data) is in the numbers above, as the server is configured by default; these say what is
+    left of them without it."""
+    report("again without the JIT compiler")
+    _execute("SET jit = off")
+    try:
+        _ledger, recount_ms = _median_ms(lambda: collection_rate.recount(sites=company, period=period), RECOUNT_CALLS)  # fmt: skip
+        _units, aging_ms = _median_ms(lambda: _aging(site), AGING_CALLS)
+        started = time.perf_counter()
+        late_fees.accrue_late_fees(today=TODAY + datetime.timedelta(days=1), site=None)
+        job_s = time.perf_counter() - started
+    finally:
+        _execute("RESET jit")
+    return {
+        "recount_ms_jit_off": round(recount_ms, 1),
+        "aging_ms_jit_off": round(aging_ms, 1),
+        "late_fee_job_s_jit_off": round(job_s, 3),
     }
 
 
