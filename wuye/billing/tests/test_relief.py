@@ -500,7 +500,9 @@ def test_finance_makes_a_rule_on_the_relief_page_and_a_bad_window_stays_on_the_f
     listed = page.get("/billing/relief/")
     assert listed.status_code == 200 and "九五折" in listed.content.decode()
     made = ReliefRule.objects.get()
-    assert page.post(f"/billing/relief/{made.pk}/end/", {"ends_on": "2026-12-31"}).status_code == 302
+    assert (
+        page.post(f"/billing/relief/{made.pk}/end/", {"ends_on": "2026-12-31"}).status_code == 302
+    )
     assert ReliefRule.objects.get().valid_to == datetime.date(2026, 12, 31)
     # A cashier sees the rules but gets no form.
     assert signed_in(finance["cashier"].user).get("/billing/relief/").context["form"] is None
@@ -516,7 +518,9 @@ def test_the_vacancy_pages_take_an_application_through_its_steps(site_a, finance
     assert signed_in(clerk).post("/billing/relief/vacancy/", {"unit": "9-9999", "starts_on": "2026-09-01", "ends_on": "2026-09-30", "reason": "x"}).status_code == 400  # fmt: skip
     inspected = signed_in(engineer).post(url, {"step": "inspect", "inspect-found_vacant": "yes", "inspect-note": "无人居住"})  # fmt: skip
     assert inspected.status_code == 302
-    beyond = signed_in(finance["sup"].user).post(url, {"step": "decide", "decide-approve": "approve"})
+    beyond = signed_in(finance["sup"].user).post(
+        url, {"step": "decide", "decide-approve": "approve"}
+    )
     assert beyond.status_code == 403 and "李主任" in beyond.content.decode()
     approved = signed_in(finance["head"].user).post(url, {"step": "decide", "decide-approve": "approve"})  # fmt: skip
     assert approved.status_code == 302
@@ -548,4 +552,29 @@ def test_the_unit_account_shows_relief_apart_and_pays_ahead(site_a, finance, est
     finance_page = signed_in(finance["sup"].user)
     assert finance_page.post(f"/billing/relief/entries/{entry.pk}/cancel/", {"reason": "活动取消"}).status_code == 302  # fmt: skip
     assert payments.line_outstanding(entry.bill_line) == D("100.05")
+    assert figures.differences(site_a) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cashiers_paying_ahead_at_once_are_served_one_after_the_other_on_postgresql(fee_item, finance, estate, site_a):  # fmt: skip
+    """The unit is locked for a pay-ahead: the second cashier waits, then pays the months after
+    the first's — never the same months twice (no unique-key clash, no double relief)."""
+    from tests.concurrency import at_once, postgres_only
+
+    postgres_only()
+    made = fee_item("mgmt", FeeItem.Method.PER_UNIT, name="物业管理费")
+    services.set_rate(fee_item=made, actor=finance["sup"].user, amount="100", valid_from=datetime.date(2026, 1, 1))  # fmt: skip
+    today = figures.local_day(site_a)
+    offer = relief.save_rule(site=site_a, actor=finance["sup"].user, name="交三送一", kind=Kind.GIFT_MONTHS, fee_item=made, months_ahead=3, gift_months=1, valid_from=today)  # fmt: skip
+    unit = estate["units"][0]
+
+    def pay(i):
+        return relief.pay_ahead(site=site_a, actor=finance["cashier"].user, unit=unit, rule=offer, method="cash")  # fmt: skip
+
+    outcomes = at_once(2, pay)
+    done = [o for o in outcomes if isinstance(o, relief.PaidAhead)]
+    assert len(done) == 2 and len({o.lines[0].period_start for o in done}) == 2, outcomes
+    assert BillLine.objects.filter(unit=unit).count() == 8
+    assert ReliefEntry.objects.filter(unit=unit).count() == 2
+    assert Payment.objects.filter(unit=unit).count() == 2
     assert figures.differences(site_a) == []
