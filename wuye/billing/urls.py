@@ -5,6 +5,7 @@ from . import (
     arrears_views,
     collection_views,
     finance_views,
+    history_views,
     late_fee_views,
     meter_views,
     relief_views,
@@ -22,7 +23,9 @@ urlpatterns = [
     path("close/", views.daily_close, name="daily_close"),
     path("arrears/", arrears_views.arrears_page, name="arrears"),
     path("collection-rate/", collection_views.collection_rate_page, name="collection_rate"),
-    path("collection-rate/targets/", collection_views.collection_targets, name="collection_targets"),
+    path(
+        "collection-rate/targets/", collection_views.collection_targets, name="collection_targets"
+    ),
     path("late-fees/", late_fee_views.late_fee_list, name="late_fees"),
     path("late-fees/<int:pk>/waive/", late_fee_views.waive, name="waive_late_fee"),
     path("late-fees/<int:pk>/post/", late_fee_views.post_now, name="post_late_fee"),
@@ -82,6 +85,13 @@ urlpatterns = [
         meter_views.check_reading,
         {"action": "reject"},
         name="reject_reading",
+    ),
+    path("history/import/", history_views.history_import, name="history_import"),
+    path("history/import/<int:pk>/", history_views.history_import_job, name="history_import_job"),
+    path(
+        "history/import/template.xlsx",
+        history_views.history_import_template,
+        name="history_import_template",
     ),
     path("readings/import/", meter_views.reading_import, name="reading_import"),
     path("readings/import/<int:pk>/", meter_views.reading_import_job, name="reading_import_job"),
