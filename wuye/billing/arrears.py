@@ -62,7 +62,7 @@ class Filters:
         )
 
 
-def _open_amount():
+def open_amount():
     """What is still owed on a line annotated by `with_outstanding`: amount − paid − relief."""
     return F("amount") - F("paid") - F("relief")
 
@@ -74,7 +74,7 @@ def overdue_lines(site, today: datetime.date):
             site=site, unit__isnull=False, cancelled_at__isnull=True, due_date__lt=today
         )
     )
-    return lines.annotate(open=_open_amount()).filter(open__gt=0)
+    return lines.annotate(open=open_amount()).filter(open__gt=0)
 
 
 def _sum_when(condition: Q):

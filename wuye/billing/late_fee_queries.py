@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q
 from django.utils.translation import pgettext_lazy
 
-from .arrears import _open_amount
+from .arrears import open_amount
 from .late_fees import to_post, waivable
 from .models import BillLine, LateFee
 from .money import CENT
@@ -64,7 +64,7 @@ def principals(site, filters: Filters = Filters()):
     """The site's lines carrying a late fee, each with `paid`, `open` and its `late_fee` (and
     that one's posted line), newest due first."""
     lines = with_outstanding(BillLine.objects.of_site(site).filter(late_fee__isnull=False))
-    lines = lines.annotate(open=_open_amount()).filter(STATE_FILTERS[filters.state])
+    lines = lines.annotate(open=open_amount()).filter(STATE_FILTERS[filters.state])
     if filters.building:
         lines = lines.filter(unit__building_id=filters.building)
     if filters.unit:
@@ -127,5 +127,5 @@ def rows(lines) -> list[Row]:
 def of_unit(unit) -> list[Row]:
     """A unit's late fees, posted ones too, newest due first."""
     lines = with_outstanding(BillLine.objects.filter(unit=unit, late_fee__isnull=False))
-    lines = lines.annotate(open=_open_amount()).select_related("fee_item", "late_fee__charge_line")
+    lines = lines.annotate(open=open_amount()).select_related("fee_item", "late_fee__charge_line")
     return rows(lines.order_by("-due_date", "pk"))

@@ -60,7 +60,7 @@ from wuye.core.permissions import ensure_can
 from wuye.staff.models import AuthorityRule
 
 from . import services
-from .arrears import _open_amount
+from .arrears import open_amount
 from .authority import require_authority, within_authority
 from .models import BillLine, FeeItem, LateFee, LateFeeRule, LateFeeWaiver
 from .money import CENT, ZERO, as_decimal
@@ -170,7 +170,7 @@ def _principals(site=None):
     if site is not None:
         lines = lines.of_site(site)
     # No ordering: these are compiled into set-based statements (a sort there is wasted work).
-    return with_outstanding(lines.order_by()).annotate(open=_open_amount())
+    return with_outstanding(lines.order_by()).annotate(open=open_amount())
 
 
 def _beyond_grace(today: datetime.date, site=None) -> Q | None:

@@ -87,7 +87,10 @@ def _lines_table(shot: dict) -> Table:
         widths = [38 * mm, 26 * mm, 22 * mm, 22 * mm, 20 * mm, 24 * mm, 22 * mm]
     rows: list[list] = [head]
     for line in shot["lines"]:
-        row = [Paragraph(escape(line["fee_item"]), _cell), line["period"], line["due_date"],
+        # Snapshots from before relief existed have no "relief".
+        relief = Decimal(line.get("relief") or 0)
+        what = line["fee_item"] + (f"（减免 {_money(relief)}）" if relief else "")
+        row = [Paragraph(escape(what), _cell), line["period"], line["due_date"],
                _money(line["amount"]), _money(line["paid"]), _money(line["owed"])]  # fmt: skip
         if dunning:
             row.append(str(line["days_overdue"]))

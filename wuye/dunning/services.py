@@ -17,7 +17,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,7 +67,7 @@ def owed_lines(site, today: datetime.date, *, kind: str, units=None, building=No
         lines = with_outstanding(
             BillLine.objects.filter(site=site, unit__isnull=False, cancelled_at__isnull=True)
         )
-        lines = lines.annotate(open=F("amount") - F("paid")).filter(open__gt=0)
+        lines = lines.annotate(open=arrears.open_amount()).filter(open__gt=0)
     if units is not None:
         lines = lines.filter(unit_id__in=list(units))
     if building is not None:
@@ -81,7 +80,8 @@ def owed_lines(site, today: datetime.date, *, kind: str, units=None, building=No
 def _line_row(line: BillLine, today: datetime.date) -> dict | None:
     # SQLite hands the sums back with float digits: to the fen before anything is compared.
     paid = Decimal(line.paid).quantize(CENT)
-    owed = line.amount - paid
+    relief = Decimal(line.relief).quantize(CENT)
+    owed = line.amount - paid - relief
     if owed <= 0:
         return None
     late = (today - line.due_date).days if line.due_date < today else 0
@@ -91,6 +91,7 @@ def _line_row(line: BillLine, today: datetime.date) -> dict | None:
         "due_date": line.due_date.isoformat(),
         "amount": str(line.amount),
         "paid": str(paid),
+        "relief": str(relief),
         "owed": str(owed),
         "days_overdue": late,
         "line": line.pk,

@@ -64,9 +64,7 @@ def load_billing(admin, site) -> int:
     for i, unit in enumerate(
         Unit.objects.of_site(site).filter(state=Unit.State.OCCUPIED).order_by("code")[:120]
     ):
-        open_total = sum(
-            (line.amount - line.paid for line in payments.open_lines(unit)), Decimal("0")
-        )
+        open_total = sum((line.outstanding for line in payments.open_lines(unit)), Decimal("0"))
         if not open_total:
             continue
         if i % 3 == 0:  # paid up

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from tests.errors import codes
 from wuye.billing import bill_runs, payments
 from wuye.billing import services as billing_services
-from wuye.billing.models import FeeItem
+from wuye.billing.models import BillLine, FeeItem, ReliefEntry
 from wuye.core.models import DocumentSequence, Job
 from wuye.dunning import jobs, layouts, pdf, services
 from wuye.dunning.models import Notice, NoticeBatch, NoticeLayout
@@ -63,6 +63,20 @@ def test_R_FEE_03_a_fee_notice_lists_what_is_not_due_yet_and_what_is_overdue(owe
     assert notice.number == "FN-A-2026-000001"
     _pages, text = text_of(pdf.render([notice], title=notice.number))
     assert "费用通知单" in text and "170.00" in text and "其中已逾期" in text
+
+
+def test_R_FEE_03_relief_on_a_line_lowers_what_the_notice_says_is_owed(owed, owners, finance, clerk, time_machine):  # fmt: skip
+    time_machine.move_to(at(2026, 11, 20))
+    october = BillLine.objects.get(unit=owed, period_start=datetime.date(2026, 10, 1))
+    # Written straight to the ledger: the relief services are proven in billing's tests.
+    ReliefEntry.objects.create(site=owed.site, unit=owed, bill_line=october, kind="reduction",
+                               amount=D("25.00"), granted_by=finance["sup"].user,
+                               granted_on=datetime.date(2026, 11, 1), reason="空置减免")  # fmt: skip
+    notice = services.issue_notice(site=owed.site, actor=clerk, unit=owed, kind="dunning")
+    october_row = next(r for r in notice.snapshot["lines"] if r["period"] == "2026-10")
+    assert (october_row["paid"], october_row["relief"], october_row["owed"]) == ("0.00", "25.00", "75.00")  # fmt: skip
+    _pages, text = text_of(pdf.render([notice], title=notice.number))
+    assert "减免" in text and "25.00" in text.replace("\n", "")
 
 
 def test_R_FEE_03_dunning_is_refused_when_nothing_is_overdue_and_takes_no_number(owed, finance, clerk, time_machine):  # fmt: skip

@@ -45,7 +45,7 @@ def test_R_FEE_03_a_clerk_issues_prints_and_delivers_a_units_notice(owed, owners
 def test_R_FEE_03_the_unit_page_shows_refusals_beside_the_field(owed, estate, finance, clerk_a, today):  # fmt: skip
     from wuye.billing import payments
 
-    client = signed_in(clerk_a)
+    client = signed_in(clerk_a, HTTP_ACCEPT_LANGUAGE="en")
     payments.take_payment(site=owed.site, actor=finance["cashier"].user, unit=owed, method="cash", amount="300")  # fmt: skip
     refused = client.post(f"/dunning/units/{owed.pk}/notices/", {"kind": "dunning"})
     assert refused.status_code == 400 and "owes nothing overdue" in refused.content.decode()
