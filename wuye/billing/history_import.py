@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import insert_entries
 from wuye.core.identity import is_placeholder_id, is_placeholder_phone, mask
-from wuye.core.jobs import Progress, job_handler, row_report, start_job
+from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import build_workbook, read_sheet
@@ -444,8 +444,7 @@ def import_history(*, site, actor, data: bytes, progress: Progress | None = None
 
 @job_handler(JOB_KIND)
 def run_history_import(job: Job, progress: Progress) -> dict:
-    with job.input_file.open("rb") as handle:
-        data = handle.read()
+    data = input_bytes(job)
     return import_history(site=job.site, actor=job.actor, data=data, progress=progress)
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from wuye.core.errors import field_errors
-from wuye.core.jobs import Progress, job_handler, row_report, start_job
+from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import Job
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import build_workbook, read_sheet
@@ -171,8 +171,7 @@ def import_readings(
 
 @job_handler(JOB_KIND)
 def run_reading_import(job: Job, progress: Progress) -> dict:
-    with job.input_file.open("rb") as handle:
-        data = handle.read()
+    data = input_bytes(job)
     month = datetime.date.fromisoformat(job.params["month"])
     return import_readings(
         site=job.site, actor=job.actor, data=data, month=month, progress=progress

@@ -175,6 +175,12 @@ def resume_waiting_jobs(older_than_seconds: int = 30) -> int:
     return len(waiting)
 
 
+def input_bytes(job: Job) -> bytes:
+    """The file an import job was started with."""
+    with job.input_file.open("rb") as handle:
+        return handle.read()
+
+
 def row_report(job: Job, column_label: Callable[[str], str]) -> list[dict]:
     """The bad rows of a failed import, in row order: row, field, column label, message.
     Errors about the file as a whole come first with no row."""

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_bulk_create, snapshot
-from wuye.core.jobs import Progress, job_handler, row_report, start_job
+from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import read_sheet
@@ -385,8 +385,7 @@ def _record_bulk_update(actor, changed: list[tuple[Unit, dict]]) -> None:
 
 @job_handler(JOB_KIND)
 def run_unit_import(job: Job, progress: Progress) -> dict:
-    with job.input_file.open("rb") as handle:
-        data = handle.read()
+    data = input_bytes(job)
     return import_units(site=job.site, actor=job.actor, data=data, progress=progress)
 
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import insert_entries, record_bulk_create
 from wuye.core.identity import mask, name_pinyin
-from wuye.core.jobs import Progress, job_handler, row_report, start_job
+from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import read_sheet
@@ -580,8 +580,7 @@ def import_people(*, site, actor, data: bytes, progress: Progress | None = None)
 
 @job_handler(JOB_KIND)
 def run_people_import(job: Job, progress: Progress) -> dict:
-    with job.input_file.open("rb") as handle:
-        data = handle.read()
+    data = input_bytes(job)
     return import_people(site=job.site, actor=job.actor, data=data, progress=progress)
 
 
