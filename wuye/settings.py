@@ -156,6 +156,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # PostgreSQL's JIT spends seconds compiling the ledger's correlated reads (arrears, late
+    # fees) that run in a second without it: measured by `wuye bench collections`.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
