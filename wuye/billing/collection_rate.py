@@ -224,8 +224,12 @@ def targets_for(site: Site | None) -> dict[str, Decimal]:
 
 
 def _target(sites: list[Site], kind: str) -> Decimal:
-    """One site's own target; several sites share the company's unless all set the same."""
-    found = {targets_for(site)[kind] for site in sites}
+    """One site's own target; several sites share the company's unless all set the same. One
+    query whatever the number of sites."""
+    own = dict(
+        CollectionTarget.objects.filter(site__in=sites).values_list("site_id", f"{kind}_percent")
+    )
+    found = {own.get(site.pk, TARGETS[kind]) for site in sites}
     return found.pop() if len(found) == 1 else TARGETS[kind]
 
 

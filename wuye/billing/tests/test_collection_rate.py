@@ -244,3 +244,12 @@ def test_a_manager_of_several_sites_sees_the_company_and_each_site(history, mana
     assert found.numbers()["total"] == collection_rate.report(sites=[site_a], period=month(OCT)).numbers()["total"]  # fmt: skip
     page = api.get(reverse("billing:collection_rate"), {"period": "2026-10", "scope": "all"})
     assert 'id="by-site"' in page.content.decode()
+
+
+def test_r_kpi_01_several_sites_share_a_target_only_when_all_set_the_same(history, site_a, site_b):
+    both = [site_a, site_b]
+    CollectionTarget.objects.create(site=site_a, month_percent=D("92"), quarter_percent=D("95"), year_percent=D("98"))  # fmt: skip
+    assert collection_rate.report(sites=both, period=month(OCT)).target == D("90.00")  # the company's
+    CollectionTarget.objects.create(site=site_b, month_percent=D("92"), quarter_percent=D("96"), year_percent=D("98"))  # fmt: skip
+    assert collection_rate.report(sites=both, period=month(OCT)).target == D("92")
+    assert collection_rate.report(sites=both, period=Period.containing("quarter", OCT)).target == D("95.00")  # fmt: skip
