@@ -249,7 +249,9 @@ def test_a_manager_of_several_sites_sees_the_company_and_each_site(history, mana
 def test_r_kpi_01_several_sites_share_a_target_only_when_all_set_the_same(history, site_a, site_b):
     both = [site_a, site_b]
     CollectionTarget.objects.create(site=site_a, month_percent=D("92"), quarter_percent=D("95"), year_percent=D("98"))  # fmt: skip
-    assert collection_rate.report(sites=both, period=month(OCT)).target == D("90.00")  # the company's
+    assert collection_rate.report(sites=both, period=month(OCT)).target == D(
+        "90.00"
+    )  # the company's
     CollectionTarget.objects.create(site=site_b, month_percent=D("92"), quarter_percent=D("96"), year_percent=D("98"))  # fmt: skip
     assert collection_rate.report(sites=both, period=month(OCT)).target == D("92")
     assert collection_rate.report(sites=both, period=Period.containing("quarter", OCT)).target == D("95.00")  # fmt: skip
