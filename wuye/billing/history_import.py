@@ -36,7 +36,7 @@ from wuye.core.identity import is_placeholder_id, is_placeholder_phone, mask
 from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
-from wuye.core.spreadsheets import build_workbook, read_sheet
+from wuye.core.spreadsheets import build_workbook, cell_date, cell_text, read_sheet
 from wuye.estate.models import Unit
 from wuye.people.people_import import split_cell
 from wuye.people.queries import unit_code_candidates
@@ -99,14 +99,6 @@ class Plan:
     flags: list[dict] = field(default_factory=list)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _month(text: str) -> datetime.date:
     """2024-03, 2024/3, 2024年3月, 202403, 2024-03-15 → the first of that month."""
     match = _MONTH.match(text.replace(" ", ""))
@@ -128,7 +120,7 @@ def parse_period(value) -> tuple[datetime.date, datetime.date]:
     if isinstance(value, datetime.date):
         start = value.replace(day=1)
         return start, _last_day(start)
-    parts = _RANGE.split(_text(value))
+    parts = _RANGE.split(cell_text(value))
     if not 1 <= len(parts) <= 2 or not parts[0]:
         raise ValueError(value)
     start = _month(parts[0])
@@ -139,7 +131,7 @@ def parse_period(value) -> tuple[datetime.date, datetime.date]:
 
 
 def _money(value) -> Decimal | None:
-    if value is None or _text(value) == "":
+    if value is None or cell_text(value) == "":
         return None
     try:
         amount = Decimal(str(value).replace(",", "").replace("¥", "").replace("元", "").strip())
@@ -148,21 +140,6 @@ def _money(value) -> Decimal | None:
     if not amount.is_finite():
         raise ValueError(value)
     return amount
-
-
-def _date(value) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-")
-    text = text.replace("日", "").strip("-")
-    if not text:
-        return None
-    parts = text.split("-")
-    if len(parts) == 1 and len(text) == 8 and text.isdigit():
-        parts = [text[:4], text[4:6], text[6:]]
-    return datetime.date.fromisoformat("-".join(part.zfill(2) for part in parts))
 
 
 class _Checker:
@@ -202,7 +179,7 @@ class _Checker:
             self.error(n, "period", message % {"row": self.seen[key]}, "duplicate_row")
             return
         self.seen[key] = n
-        cashier_name = _text(v.get("cashier"))
+        cashier_name = cell_text(v.get("cashier"))
         if paid and cashier_name and cashier_name not in self.cashiers:
             self.flag(n, "cashier", _("Cashier %(name)s is not a member of this site; the payment is recorded in your name with theirs in its note.") % {"name": cashier_name})  # fmt: skip
         payers = split_cell(v.get("payer"))
@@ -219,7 +196,7 @@ class _Checker:
         )  # fmt: skip
 
     def _unit(self, n, value) -> Unit | None:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             self.error(n, "unit", _("Unit is required."), "required")
             return None
@@ -230,7 +207,7 @@ class _Checker:
         return None
 
     def _fee_item(self, n, value) -> FeeItem | None:
-        text = _text(value)
+        text = cell_text(value)
         item = self.items.get(text.lower())
         if not text:
             self.error(n, "fee_item", _("Fee item is required."), "required")
@@ -275,7 +252,7 @@ class _Checker:
             self.error(n, "paid", _("Enter an amount in yuan, like 80.00."), "invalid")
             return Decimal(0), None
         try:
-            paid_on = _date(paid_on_value)
+            paid_on = cell_date(paid_on_value)
         except ValueError:
             self.error(n, "paid_on", _("Write the date like 2024-03-15."), "invalid_date")
             return Decimal(0), None
@@ -292,7 +269,7 @@ class _Checker:
         return paid.quantize(CENT), (paid_on if paid else None)
 
     def _method(self, n, value) -> str:
-        text = _text(value).lower()
+        text = cell_text(value).lower()
         if not text:
             return Payment.Method.CASH
         if text not in METHODS:

@@ -22,7 +22,7 @@ from wuye.core.errors import field_errors
 from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import Job
 from wuye.core.permissions import ensure_can
-from wuye.core.spreadsheets import build_workbook, read_sheet
+from wuye.core.spreadsheets import build_workbook, cell_date, cell_text, read_sheet
 
 from . import meter_queries
 from .meters import record_reading
@@ -49,38 +49,16 @@ def column_label(name: str) -> str:
     return labels.get(name, name)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _number(value) -> Decimal | str:
     """A cell as a Decimal (through str, so 1234.5 read as a float stays 1234.5); text that is
     not a number is handed on as it is, for the service to refuse in its own words."""
     if isinstance(value, int | float):
         return Decimal(str(value))
-    text = _text(value)
+    text = cell_text(value)
     try:
         return Decimal(text)
     except InvalidOperation:
         return text
-
-
-def _date(value) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value).replace("/", "-").replace(".", "-")
-    if not text:
-        return None
-    try:
-        return datetime.date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
-    except ValueError:
-        raise ValueError(text) from None
 
 
 def import_readings(
@@ -117,10 +95,10 @@ def import_readings(
     today = timezone.localdate()
     for row in rows:
         n, values, reported = row.number, row.values, len(errors)
-        code = _text(values.get("code"))
+        code = cell_text(values.get("code"))
         meter = meters.get(code)
         try:
-            read_on = _date(values.get("read_on"))
+            read_on = cell_date(values.get("read_on"))
         except ValueError:
             read_on = None
             fail(n, "read_on", _("Write the date like 2026-05-28."), "invalid_date")
@@ -131,7 +109,7 @@ def import_readings(
         elif meter is None:
             message = _("There is no meter %(code)s at this site.") % {"code": code}
             fail(n, "code", message, "unknown_meter")
-        elif _text(values.get("value")) == "":
+        elif cell_text(values.get("value")) == "":
             fail(n, "value", _("Give the reading."), "required")
         if len(errors) == reported:  # a row already reported is not recorded
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,37 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def cell_text(value) -> str:
+    """A cell as trimmed text; a whole number read as a float (101.0) as 101."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def cell_date(value) -> datetime.date | None:
+    """A date cell, or text such as 2024-03-15, 2024/3/15, 2024.3.15, 2024年3月15日 or 20240315;
+    None when empty. Raises ValueError for anything else."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = (
+        cell_text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-")
+    )
+    text = text.replace("日", "").strip("-")
+    if not text:
+        return None
+    parts = text.split("-")
+    if len(parts) == 1 and len(text) == 8 and text.isdigit():
+        parts = [text[:4], text[4:6], text[6:]]
+    try:
+        return datetime.date.fromisoformat("-".join(part.zfill(2) for part in parts))
+    except ValueError:
+        raise ValueError(text) from None
 
 
 def build_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:

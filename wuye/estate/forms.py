@@ -119,20 +119,3 @@ class FacilityForm(ServiceForm):
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["building"].queryset = Building.objects.of_site(site)
-
-
-class UnitImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Spreadsheet (.xlsx)"),
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Choose an .xlsx file."), code="not_xlsx")
-        return upload

@@ -21,7 +21,7 @@ from wuye.core.audit import record_bulk_create, snapshot
 from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
-from wuye.core.spreadsheets import read_sheet
+from wuye.core.spreadsheets import cell_text, read_sheet
 
 from .models import Building, Entrance, Unit
 from .services import unit_code
@@ -82,14 +82,6 @@ def _decimal(value) -> Decimal | None:
     return result
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 class _RowChecker:
     """Turns sheet rows into unit values, collecting every problem instead of stopping."""
 
@@ -111,19 +103,19 @@ class _RowChecker:
     def check(self, sheet_row) -> dict | None:
         n, v = sheet_row.number, sheet_row.values
         before = len(self.errors)
-        building = self.buildings.get(_text(v.get("building")))
-        if not _text(v.get("building")):
+        building = self.buildings.get(cell_text(v.get("building")))
+        if not cell_text(v.get("building")):
             self.error(n, "building", _("Building is required."), "required")
         elif building is None:
             self.error(
                 n,
                 "building",
                 _("There is no building %(building)s on this site.")
-                % {"building": _text(v.get("building"))},
+                % {"building": cell_text(v.get("building"))},
                 "unknown_building",
             )
         entrance = None
-        entrance_code = _text(v.get("entrance"))
+        entrance_code = cell_text(v.get("entrance"))
         if entrance_code and building is not None:
             entrance = self.entrances.get((building.pk, entrance_code))
             if entrance is None:
@@ -135,7 +127,7 @@ class _RowChecker:
                     "unknown_entrance",
                 )
         floor = self._floor(n, v.get("floor"), building)
-        number = _text(v.get("number"))
+        number = cell_text(v.get("number"))
         if not number:
             self.error(n, "number", _("Unit number is required."), "required")
         elif any(ch.isspace() or ch == "-" for ch in number) or len(number) > 20:
@@ -182,7 +174,7 @@ class _RowChecker:
         }
 
     def _floor(self, n, value, building) -> int | None:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             self.error(n, "floor", _("Floor is required."), "required")
             return None
@@ -235,7 +227,7 @@ class _RowChecker:
         return area.quantize(Decimal("0.01"))
 
     def _choice(self, n, field, value, lookup) -> str | None:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             return None
         code = lookup.get(text.lower())

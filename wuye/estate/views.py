@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wuye.core.audit import history
+from wuye.core.forms import SpreadsheetUploadForm
 from wuye.core.listing import paginate, query_without_page, wants_export
 from wuye.core.models import Job
 from wuye.core.pages import form_status, site_page, submit_form
@@ -26,7 +27,6 @@ from .forms import (
     GenerateUnitsForm,
     ParkingSpaceForm,
     UnitForm,
-    UnitImportForm,
 )
 from .models import Building, Facility, ParkingSpace, Unit
 from .unit_import import JOB_KIND, import_report, start_unit_import
@@ -300,7 +300,7 @@ def _create_unit(actor, data: dict) -> Unit:
 @site_page
 @require_http_methods(["GET", "POST"])
 def unit_import(request):
-    form = UnitImportForm(request.POST or None, request.FILES or None)
+    form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
     ensure_can(request.user, "estate.add_unit", request.site)
     if request.method == "POST" and form.is_valid():
         job = start_unit_import(

@@ -28,7 +28,7 @@ from wuye.core.identity import mask, name_pinyin
 from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
-from wuye.core.spreadsheets import read_sheet
+from wuye.core.spreadsheets import cell_date, cell_text, read_sheet
 from wuye.estate.models import Unit
 
 from .lifecycle import NewOwner, split_shares
@@ -124,35 +124,15 @@ class Plan:
     entries: list[EntryRow] = field(default_factory=list)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def split_cell(value) -> list[str]:
     """张三、李四 / 张三/李四 / 张三,李四 / 张三 李四 → the names (an English name keeps its
     space)."""
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return []
     if CJK_NAMES.match(text):
         return text.split()
     return [part.strip() for part in SEPARATORS.split(text) if part.strip()]
-
-
-def _date(value) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-")
-    text = text.replace("日", "")
-    if not text:
-        return None
-    return datetime.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
 
 
 class _Checker:
@@ -172,7 +152,7 @@ class _Checker:
         n, v = sheet_row.number, sheet_row.values
         before = len(self.errors)
         unit = self._unit(n, v.get("unit"))
-        role = ROLES.get(_text(v.get("role")).lower() or "业主")
+        role = ROLES.get(cell_text(v.get("role")).lower() or "业主")
         if role is None:
             self.error(n, "role", _("Role must be 业主, 租户 or 家庭成员."))
         names = split_cell(v.get("name"))
@@ -192,7 +172,7 @@ class _Checker:
         share = self._share(n, v.get("share"), len(names))
         if len(self.errors) > before:
             return
-        id_type = ID_TYPES.get(_text(v.get("id_type")).lower(), "")
+        id_type = ID_TYPES.get(cell_text(v.get("id_type")).lower(), "")
         for i, name in enumerate(names):
             person = self._person(n, name, id_type, _at(ids, i), _at(phones, i), unit)
             if person is None:
@@ -205,15 +185,15 @@ class _Checker:
                     person=person,
                     share=share,
                     relation=RELATIONS.get(
-                        _text(v.get("relation")), "other" if v.get("relation") else ""
+                        cell_text(v.get("relation")), "other" if v.get("relation") else ""
                     ),
-                    note=_text(v.get("note")),
+                    note=cell_text(v.get("note")),
                     **dates,
                 )
             )
 
     def _unit(self, n, value) -> Unit | None:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             self.error(n, "unit", _("Unit is required."))
             return None
@@ -227,15 +207,16 @@ class _Checker:
         dates = {}
         for name in ("title_date", "lease_start", "lease_end"):
             try:
-                dates[name] = _date(v.get(name))
+                dates[name] = cell_date(v.get(name))
             except ValueError:
                 self.error(
                     n,
                     name,
-                    _("“%(value)s” is not a date (2024-05-01).") % {"value": _text(v.get(name))},
+                    _("“%(value)s” is not a date (2024-05-01).")
+                    % {"value": cell_text(v.get(name))},
                 )
                 dates[name] = None
-        role = ROLES.get(_text(v.get("role")).lower() or "业主")
+        role = ROLES.get(cell_text(v.get("role")).lower() or "业主")
         if dates["title_date"] and dates["title_date"] > self.today:
             self.error(n, "title_date", _("The title date can't be in the future."))
         if role == "tenant":
@@ -246,7 +227,7 @@ class _Checker:
         return dates
 
     def _share(self, n, value, owners: int) -> Decimal | None:
-        text = _text(value).rstrip("%")
+        text = cell_text(value).rstrip("%")
         if not text:
             return None
         try:
