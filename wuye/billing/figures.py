@@ -242,9 +242,7 @@ def allocated(*, site_id: int, allocations: Iterable[int]) -> None:
     _add([_from_allocations(f"a.id IN ({ids})")], [])
 
 
-def relief_granted(*, site_id: int, entries: Iterable[int] = (), run=None) -> None:
-    """Relief entries just made (some, or all those on a bill run's lines) take their amounts
-    off `due`."""
+def _relief_changed(site_id: int, entries: Iterable[int], run, sign: int) -> None:
     if run is not None:
         where = f"l.run_id = {int(run.pk)} AND l.cancelled_at IS NULL"
     else:
@@ -253,21 +251,19 @@ def relief_granted(*, site_id: int, entries: Iterable[int] = (), run=None) -> No
             return
         where = f"e.id IN ({ids}) AND l.cancelled_at IS NULL"
     _hold(site_id)
-    _add([_from_reliefs(where)], [])
+    _add([_from_reliefs(where)], [], sign=sign)
+
+
+def relief_granted(*, site_id: int, entries: Iterable[int] = (), run=None) -> None:
+    """Relief entries just made (some, or all those on a bill run's lines) take their amounts
+    off `due`."""
+    _relief_changed(site_id, entries, run, sign=1)
 
 
 def relief_cancelled(*, site_id: int, entries: Iterable[int] = (), run=None) -> None:
     """Relief entries about to be cancelled (some, or all those on a run's lines) give their
     amounts back to `due`. Call it before they are marked cancelled."""
-    if run is not None:
-        where = f"l.run_id = {int(run.pk)} AND l.cancelled_at IS NULL"
-    else:
-        ids = _ids(entries)
-        if ids == "NULL":
-            return
-        where = f"e.id IN ({ids}) AND l.cancelled_at IS NULL"
-    _hold(site_id)
-    _add([_from_reliefs(where)], [], sign=-1)
+    _relief_changed(site_id, entries, run, sign=-1)
 
 
 def received(payment: Payment) -> None:
