@@ -115,3 +115,43 @@ def client_of(client):
         return client
 
     return sign_in
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser tests that could not run are said out loud: on a machine without Chromium they skip,
+# and the summary says how many and why; CI sets WUYE_REQUIRE_BROWSER=1, and there a skipped
+# browser test fails the run.
+
+_browser_skips: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and "browser" in report.keywords:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not any(nodeid == report.nodeid for nodeid, _reason in _browser_skips):
+            _browser_skips.append((report.nodeid, reason.removeprefix("Skipped: ")))
+
+
+def _browser_required() -> bool:
+    import os
+
+    return os.environ.get("WUYE_REQUIRE_BROWSER", "").lower() in ("1", "true", "yes")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not _browser_skips:
+        return
+    reasons = sorted({reason for _nodeid, reason in _browser_skips})
+    terminalreporter.section("browser tests skipped", sep="=", yellow=True, bold=True)
+    terminalreporter.write_line(
+        f"{len(_browser_skips)} browser test(s) did not run: " + "; ".join(reasons)
+    )
+    if _browser_required():
+        terminalreporter.write_line(
+            "WUYE_REQUIRE_BROWSER is set: a skipped browser test fails this run.", red=True
+        )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _browser_skips and _browser_required() and exitstatus == 0:
+        session.exitstatus = 1

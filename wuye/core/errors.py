@@ -3,9 +3,17 @@
 Services raise Django's `ValidationError` for bad input (with field names and codes, so forms
 show them beside the field and the API returns `{"message", "code", "fields": [...]}`), and
 `PermissionDenied` when the actor's role or authority does not allow the action.
+
+A service checks every field before it answers: `collecting()` gathers each field's first
+error and raises them together, so a clerk who typed a bad ID number and a four-digit phone
+hears of both at once, not of the second after fixing the first.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
@@ -39,3 +47,59 @@ def invalid(field: str | None, message: str, code: str = "invalid") -> Validatio
     """A single-field ValidationError: `raise invalid("floor_area", _("…"), "negative")`."""
     error = ValidationError(message, code=code)
     return ValidationError({field or NON_FIELD_ERRORS: [error]})
+
+
+T = TypeVar("T")
+
+
+class FieldErrors:
+    """The errors of one request, field by field; the first error of a field is the one kept,
+    since a later check of the same field usually follows from it ("no such unit" makes "a
+    complaint needs a unit" go without saying)."""
+
+    def __init__(self) -> None:
+        self._errors: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str | None, message: str, code: str = "invalid") -> None:
+        self.absorb(invalid(field, message, code))
+
+    def absorb(self, exc: ValidationError) -> None:
+        errors = (
+            exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+        )
+        for field, items in errors.items():
+            if field == NON_FIELD_ERRORS:
+                self._errors.setdefault(field, []).extend(items)
+            elif field not in self._errors:
+                self._errors[field] = list(items)
+
+    def check(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """`check(*args, **kwargs)`, or None when it refuses (its error is kept)."""
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as exc:
+            self.absorb(exc)
+            return None
+
+    def has(self, *fields: str) -> bool:
+        return any(field in self._errors for field in fields)
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def raise_any(self) -> None:
+        if self._errors:
+            raise ValidationError(dict(self._errors))
+
+
+@contextmanager
+def collecting() -> Iterator[FieldErrors]:
+    """`with collecting() as errors:` — checks inside add to `errors` (or raise, when nothing
+    after them can be checked); on leaving, every error gathered is raised in one
+    ValidationError."""
+    errors = FieldErrors()
+    try:
+        yield errors
+    except ValidationError as exc:
+        errors.absorb(exc)
+    errors.raise_any()

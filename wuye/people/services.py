@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_create, record_update, snapshot
 from wuye.core.crypto import blind_index, encrypt
-from wuye.core.errors import invalid
+from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.identity import (
     check_resident_id,
     check_uscc,
@@ -183,15 +183,31 @@ def _set_clean_flag(person: Person, notes: list[str]) -> None:
 # People
 
 
-def _check_person(person: Person) -> None:
+def _check_person(person: Person, errors: FieldErrors) -> None:
     person.name = " ".join((person.name or "").split())
     if not person.name:
-        raise invalid("name", _("Name is required."), "required")
+        errors.add("name", _("Name is required."), "required")
     if person.kind not in Person.Kind.values:
-        raise invalid("kind", _("Unknown kind."), "invalid_choice")
+        errors.add("kind", _("Unknown kind."), "invalid_choice")
     if person.birth_date and person.birth_date > timezone.localdate():
-        raise invalid("birth_date", _("A birth date can't be in the future."), "future")
+        errors.add("birth_date", _("A birth date can't be in the future."), "future")
     person.name_pinyin = name_pinyin(person.name)
+
+
+def _identity_notes(
+    person: Person, errors: FieldErrors, *, document: dict | None, phone: str | None,
+    allow_placeholders: bool,
+) -> list[str]:  # fmt: skip
+    """Set the document (`identity_columns`' arguments) and the phone given, each checked on
+    its own so that both of their errors are told at once; returns their "to clean" notes."""
+    notes: list[str] = []
+    if document is not None:
+        columns = errors.check(identity_columns, **document, allow_placeholders=allow_placeholders)
+        notes += _apply_identity(person, columns) if columns else []
+    if phone is not None:
+        columns = errors.check(phone_columns, phone, allow_placeholders=allow_placeholders)
+        notes += _apply_identity(person, columns) if columns else []
+    return notes
 
 
 def _duplicate_of(site, person: Person) -> Person | None:
@@ -225,19 +241,19 @@ def register_person(
             nationality=fields.get("nationality") or "",
             note=fields.get("note") or "",
         )
-        notes = _apply_identity(
-            person,
-            identity_columns(
-                kind=kind,
-                id_type=fields.get("id_type") or "",
-                id_number=fields.get("id_number") or "",
+        with collecting() as errors:
+            notes = _identity_notes(
+                person,
+                errors,
+                document={
+                    "kind": kind,
+                    "id_type": fields.get("id_type") or "",
+                    "id_number": fields.get("id_number") or "",
+                },
+                phone=fields.get("phone") or "",
                 allow_placeholders=allow_placeholders,
-            ),
-        )
-        notes += _apply_identity(
-            person, phone_columns(fields.get("phone") or "", allow_placeholders=allow_placeholders)
-        )
-        _check_person(person)
+            )
+            _check_person(person, errors)
         existing = _duplicate_of(site, person)
         if existing is not None:
             return _merge_into(existing, person, actor), False
@@ -290,31 +306,36 @@ def update_person(*, person: Person, actor, allow_placeholders: bool = False, **
         if person.birth_date == "":
             person.birth_date = None
         notes = [n for n in person.clean_notes.split("; ") if n] if person.to_clean else []
+        document = None
         if "id_number" in fields or "id_type" in fields or "kind" in fields:
             number = fields.get("id_number")
             if number is None:
                 number = _current_document(person)
-            columns = identity_columns(
-                kind=person.kind,
-                id_type=fields.get("id_type", person.id_type) or "",
-                id_number=number,
-                allow_placeholders=allow_placeholders,
-            )
+            document = {
+                "kind": person.kind,
+                "id_type": fields.get("id_type", person.id_type) or "",
+                "id_number": number,
+            }
             notes = [n for n in notes if n != _("placeholder document number")]
-            notes += _apply_identity(person, columns)
         if "phone" in fields:
             notes = [n for n in notes if n != _("placeholder phone number")]
-            notes += _apply_identity(
-                person, phone_columns(fields["phone"] or "", allow_placeholders=allow_placeholders)
+        with collecting() as errors:
+            notes += _identity_notes(
+                person,
+                errors,
+                document=document,
+                phone=(fields["phone"] or "") if "phone" in fields else None,
+                allow_placeholders=allow_placeholders,
             )
-        _check_person(person)
-        clash = _duplicate_of(person.site_id, person) if person.id_number_hash else None
-        if clash is not None:
-            raise invalid(
-                "id_number",
-                _("This document number is already registered to %(name)s.") % {"name": clash.name},
-                "document_taken",
-            )
+            _check_person(person, errors)
+            clash = _duplicate_of(person.site_id, person) if person.id_number_hash else None
+            if clash is not None and not errors.has("id_number"):
+                errors.add(
+                    "id_number",
+                    _("This document number is already registered to %(name)s.")
+                    % {"name": clash.name},
+                    "document_taken",
+                )
         _set_clean_flag(person, notes)
         person.save()
         record_update(actor, person, before)

@@ -126,17 +126,37 @@ def report_back(*, ticket: Ticket, actor, report: str, version=None):
     return ticket
 
 
+def count_people(callers) -> int:
+    """How many people the contacts `(ticket id, customer id, phone hash)` came from
+    (R-CMP-07): one person per customer record, else per keyed phone hash — and a customer who
+    once called from a phone is the same person when that phone calls without being picked.
+    A masked phone never stands for anyone: two numbers share a mask. A contact with neither
+    counts as a person of its own."""
+    parent: dict = {}
+
+    def root(key):
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for ticket_id, person_id, phone_key in callers:
+        keys = [k for k in (("person", person_id), ("phone", phone_key)) if k[1]]
+        keys = keys or [("contact", ticket_id)]
+        first = root(keys[0])
+        for key in keys[1:]:
+            parent[root(key)] = first
+    return len({root(key) for key in parent})
+
+
 def _recount(event: ComplaintEvent) -> None:
     """Keep the event's people and times (R-CMP-07) and its primary complaint: the earliest."""
     complaints = Ticket.objects.filter(event=event)
     stats = complaints.aggregate(times=Count("id"), first=Min("received_at"))
-    callers = set()
-    for person_id, phone, name in complaints.values_list(
-        "person_id", "caller_phone_masked", "caller_name"
-    ):
-        callers.add(("p", person_id) if person_id else ("c", phone or name))
     event.times_count = stats["times"] or 0
-    event.people_count = len(callers)
+    event.people_count = count_people(
+        complaints.values_list("pk", "person_id", "caller_phone_hash")
+    )
     primary = complaints.order_by("received_at", "id").first()
     for ticket in complaints.select_for_update(of=("self",)):
         should = primary is not None and ticket.pk == primary.pk

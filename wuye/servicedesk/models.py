@@ -254,6 +254,9 @@ class Ticket(SiteScopedModel):
     caller_phone_cipher = models.TextField(blank=True, editable=False)
     caller_phone_cipher.audit_hidden = True
     caller_phone_masked = models.CharField(_("phone"), max_length=30, blank=True)
+    # The keyed hash of the phone: who called, for counting people (R-CMP-07) — never the mask.
+    caller_phone_hash = models.CharField(max_length=40, blank=True, editable=False)
+    caller_phone_hash.audit_hidden = True
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("unit"),

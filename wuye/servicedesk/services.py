@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_create
 from wuye.core.crypto import encrypt
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.identity import mask_phone, normalize_phone
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can, ensure_site_access
@@ -32,6 +32,7 @@ from wuye.core.sla import deadline, due_after
 from wuye.estate.models import Facility, Unit
 from wuye.people.models import Person
 from wuye.people.queries import with_current_units
+from wuye.people.services import phone_hash
 from wuye.staff.authority import may_approve, next_up
 from wuye.staff.models import AuthorityRule, Department, Employee
 
@@ -41,9 +42,11 @@ from .models import (
     Callback,
     Category,
     CategoryWorker,
+    Channel,
     ComplaintEvent,
     DeskSettings,
     DispatchMode,
+    HelpKind,
     Kind,
     Material,
     PriceItem,
@@ -263,54 +266,61 @@ def register_ticket(
     now = _now()
     settings = desk_settings(site)
     kind, channel = intake.kind, intake.channel
-    if kind not in Kind.values:
-        raise invalid("kind", _("Choose what kind of contact this is."), "invalid_choice")
-    from .models import Channel, HelpKind
-
-    if channel not in Channel.values:
-        raise invalid("channel", _("Choose the channel the contact came by."), "invalid_choice")
-    subject = _text(intake.subject, "subject", _("Say in a few words what the matter is."))
-    person = _scoped(Person, intake.person, site, "person", _("customer"))
-    unit = _scoped(Unit, intake.unit, site, "unit", _("unit"))
-    if unit is None and person is not None and intake.facility is None and not intake.location:
-        unit = the_only_unit_of(person)
-    facility = _scoped(Facility, intake.facility, site, "facility", _("facility"))
-    category = _scoped(Category, intake.category, site, "category", _("category"))
-    if category is not None and category.kind != kind:
-        raise invalid("category", _("This category is for another kind of ticket."), "mismatch")
-    help_kind = intake.help_kind or ""
-    if kind == Kind.HELP:
-        if help_kind not in HelpKind.values:
-            raise invalid("help_kind", _("Choose the kind of help needed."), "required")
-    elif help_kind:
-        help_kind = ""
-    caller_name = (intake.caller_name or "").strip() or (person.name if person else "")
-    phone_cipher, phone_masked = "", ""
-    if intake.caller_phone.strip():
-        normalized = normalize_phone(intake.caller_phone, "caller_phone")
-        phone_cipher, phone_masked = encrypt(normalized), mask_phone(normalized)
-    elif person is not None and person.phone_cipher:
-        phone_cipher, phone_masked = person.phone_cipher, person.phone_masked
-    # R-CMP-02: name, unit and phone; a neighbour dispute may leave name and unit blank.
-    if kind == Kind.COMPLAINT and not intake.neighbour_dispute:
-        if not caller_name:
-            raise invalid("caller_name", _("A complaint needs the complainant's name."), "required")
-        if unit is None and facility is None and not intake.location.strip():
-            raise invalid("unit", _("A complaint needs the complainant's unit."), "required")
-    if kind == Kind.COMPLAINT and not phone_cipher:
-        raise invalid("caller_phone", _("A complaint needs a phone number to answer on."), "required")  # fmt: skip
-    # R-HLP-04: a medical emergency records the address and the phone first.
-    if help_kind == "medical":
-        if not phone_cipher:
-            raise invalid("caller_phone", _("Take the caller's phone number first."), "required")
-        if unit is None and not intake.location.strip():
-            raise invalid("location", _("Take the address first."), "required")
-    received_at = intake.received_at or now
-    if timezone.is_naive(received_at):
-        received_at = timezone.make_aware(received_at)
-    if received_at > now + datetime.timedelta(minutes=1):
-        raise invalid("received_at", _("A contact can't be received in the future."), "future")
-    agreed_at = _future(intake.agreed_at, "agreed_at", now)
+    with collecting() as errors:
+        if kind not in Kind.values:
+            errors.add("kind", _("Choose what kind of contact this is."), "invalid_choice")
+        if channel not in Channel.values:
+            errors.add("channel", _("Choose the channel the contact came by."), "invalid_choice")
+        subject = errors.check(
+            _text, intake.subject, "subject", _("Say in a few words what the matter is.")
+        )
+        person = errors.check(_scoped, Person, intake.person, site, "person", _("customer"))
+        unit = errors.check(_scoped, Unit, intake.unit, site, "unit", _("unit"))
+        if unit is None and person is not None and intake.facility is None and not intake.location:
+            unit = the_only_unit_of(person)
+        facility = errors.check(_scoped, Facility, intake.facility, site, "facility", _("facility"))
+        category = errors.check(_scoped, Category, intake.category, site, "category", _("category"))
+        if category is not None and category.kind != kind:
+            errors.add("category", _("This category is for another kind of ticket."), "mismatch")
+        help_kind = intake.help_kind or ""
+        if kind == Kind.HELP:
+            if help_kind not in HelpKind.values:
+                errors.add("help_kind", _("Choose the kind of help needed."), "required")
+        elif help_kind:
+            help_kind = ""
+        caller_name = (intake.caller_name or "").strip() or (person.name if person else "")
+        phone_cipher, phone_masked, phone_key = "", "", ""
+        if intake.caller_phone.strip():
+            normalized = errors.check(normalize_phone, intake.caller_phone, "caller_phone")
+            if normalized:
+                phone_cipher, phone_masked = encrypt(normalized), mask_phone(normalized)
+                phone_key = phone_hash(normalized)
+        elif person is not None and person.phone_cipher:
+            phone_cipher, phone_masked = person.phone_cipher, person.phone_masked
+            phone_key = person.phone_hash
+        has_place = unit is not None or facility is not None or bool(intake.location.strip())
+        # R-CMP-02: name, unit and phone; a neighbour dispute may leave name and unit blank.
+        if kind == Kind.COMPLAINT and not intake.neighbour_dispute:
+            if not caller_name:
+                errors.add("caller_name", _("A complaint needs the complainant's name."), "required")  # fmt: skip
+            if not has_place and not errors.has("unit", "facility"):
+                errors.add("unit", _("A complaint needs the complainant's unit."), "required")
+        if kind == Kind.COMPLAINT and not phone_cipher:
+            errors.add("caller_phone", _("A complaint needs a phone number to answer on."), "required")  # fmt: skip
+        # R-HLP-04: a medical emergency records the address and the phone first.
+        if help_kind == "medical":
+            if not phone_cipher:
+                errors.add("caller_phone", _("Take the caller's phone number first."), "required")
+            if unit is None and not intake.location.strip() and not errors.has("unit"):
+                errors.add("location", _("Take the address first."), "required")
+        received_at = intake.received_at or now
+        if timezone.is_naive(received_at):
+            received_at = timezone.make_aware(received_at)
+        if received_at > now + datetime.timedelta(minutes=1):
+            errors.add("received_at", _("A contact can't be received in the future."), "future")
+        agreed_at = errors.check(_future, intake.agreed_at, "agreed_at", now)
+        if intake.handled_at_once:
+            answer = errors.check(_text, intake.answer, "answer", _("Say how it was handled."))
     if intake.from_company and channel != Channel.REFERRAL:
         channel = Channel.REFERRAL
     needs_callback = (
@@ -330,6 +340,7 @@ def register_ticket(
             caller_name=caller_name[:100],
             caller_phone_cipher=phone_cipher,
             caller_phone_masked=phone_masked,
+            caller_phone_hash=phone_key,
             unit=unit,
             facility=facility,
             location=(intake.location or "").strip()[:200],
@@ -355,7 +366,6 @@ def register_ticket(
         )
         _set_clock(ticket, clock, due_at, settings, start=received_at)
         if intake.handled_at_once:
-            answer = _text(intake.answer, "answer", _("Say how it was handled."))
             ticket.met_at = now
             ticket.completed_at = now
             ticket.state = State.COMPLETED
@@ -946,14 +956,30 @@ def _reopen(t: Ticket) -> None:
         t.state, t.assignee = State.OPEN, None  # the desk agrees a new visit
 
 
+def closes_by_callback_only(ticket: Ticket) -> bool:
+    """Work that needs a callback closes only on a satisfied callback made after its last
+    reopening — which closes it by itself — or by force (R-CMP-06, R-CMP-10). A ticket that
+    was reopened by a "not satisfied" callback and completed again has a callback in its past,
+    but not one that speaks for the work as it is now."""
+    return ticket.needs_callback
+
+
 def close_ticket(*, ticket: Ticket, actor, note: str = "", version: int | None = None) -> Ticket:
-    """Close completed work by hand. A complaint that needs a callback closes only on a
-    satisfied one (R-CMP-10)."""
+    """Close completed work that needs no callback by hand (a complaint waiting out its week,
+    R-CMP-10). Work that needs a callback is closed by a satisfied one, or force-closed with a
+    reason and counted as not satisfied (R-CMP-06)."""
     with changing(ticket, actor, action="closed", version=version) as (t, step):
         if t.state != State.COMPLETED:
             raise invalid(None, _("Only completed work can be closed."), "not_completed")
-        if t.needs_callback and t.called_back_at is None:
-            raise invalid(None, _("Call the resident back before closing."), "callback_due")
+        if closes_by_callback_only(t):
+            raise invalid(
+                None,
+                _(
+                    "This ticket closes on a satisfied callback after its last completion; "
+                    "call the resident back, or force-close it with a reason."
+                ),
+                "callback_due",
+            )
         t.state, t.closed_at = State.CLOSED, _now()
         t.close_reason = (note or "").strip()[:200] or _("closed")
         step.note = note
@@ -973,6 +999,8 @@ def force_close_ticket(*, ticket: Ticket, actor, reason: str, version: int | Non
         reason = _text(reason, "reason", _("Say why the ticket is closed."))
         now = _now()
         t.state, t.closed_at, t.close_reason, t.force_closed = State.CLOSED, now, reason[:200], True
+        if t.needs_callback:
+            t.satisfied = False  # closed without the resident's satisfaction (R-CMP-06)
         t.deferred_until = None
         order = _active_order(t)
         if order is not None:

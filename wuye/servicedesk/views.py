@@ -32,7 +32,7 @@ from .actions import CALLS
 from .facts import site_zone
 from .models import Attachment, Kind, Ticket
 from .policy import desk_settings
-from .services import Intake
+from .services import Intake, closes_by_callback_only
 
 
 def _can(request, perm: str) -> None:
@@ -281,7 +281,7 @@ def available_actions(user, ticket: Ticket) -> list[tuple[str, Action]]:
         and user.has_perm(action.perm)
         and not (name == "report_back" and not ticket.from_company)
         and not (name == "callback" and not ticket.needs_callback)
-        and not (name == "close" and ticket.needs_callback and ticket.called_back_at is None)
+        and not (name == "close" and closes_by_callback_only(ticket))
     ]
 
 

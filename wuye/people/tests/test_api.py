@@ -46,6 +46,35 @@ def test_r_cus_01_a_person_is_created_once_and_the_same_id_merges(site_a, clerk_
     assert Person.objects.count() == 1
 
 
+def test_every_bad_field_is_reported_in_one_answer(site_a, clerk_a, client_of):
+    number = make_id()
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    client = client_of(clerk_a)
+    response = client.post(
+        f"{BASE}/persons",
+        _person_payload(site_a, id_number=wrong, phone="1234", birth_date="2999-01-01"),
+        content_type=JSON,
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert {(f["field"], f["code"]) for f in body["fields"]} == {
+        ("id_number", "bad_checksum"),
+        ("phone", "bad_phone"),
+        ("birth_date", "future"),
+    }
+    assert body["code"] == "invalid" and body["message"]
+    assert not Person.objects.exists()
+    page = client.post(
+        "/people/new/",
+        {"name": "王小明", "id_number": wrong, "phone": "1234", "kind": "individual"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert page.status_code == 400
+    errors = page.context["form"].errors
+    assert set(errors) >= {"id_number", "phone"}
+    assert not Person.objects.exists()
+
+
 def test_a_wrong_check_digit_gets_400_naming_the_field_and_writes_nothing(
     site_a, clerk_a, client_of
 ):

@@ -92,6 +92,42 @@ def test_r_cmp_07_linked_complaints_count_as_one_event(complaint, team, zhang, l
     assert list(primaries) == [first]
 
 
+def test_r_cmp_07_callers_sharing_a_mask_are_two_people(complaint, team):
+    # 138****5678 both: the first three and the last four digits agree, the people do not.
+    first = complaint(person=None, caller_name="王五", caller_phone="13811115678")
+    second = complaint(person=None, caller_name="赵六", caller_phone="13822225678")
+    assert first.caller_phone_masked == second.caller_phone_masked
+    complaints.link_complaint(ticket=second, actor=team["clerk"].user, to=first)
+    event = ComplaintEvent.objects.get(pk=first.event_id)
+    assert event.people_count == 2 and event.times_count == 2
+
+
+def test_r_cmp_07_one_phone_calling_twice_is_one_person(complaint, team, zhang):
+    # Once picked from the register, once only by the number the register holds for him.
+    first = complaint(person=zhang, caller_name="张三", caller_phone="")
+    second = complaint(person=None, caller_name="张先生", caller_phone=zhang_phone(zhang))
+    third = complaint(person=None, caller_name="张三", caller_phone="13900001111")
+    clerk = team["clerk"].user
+    complaints.link_complaint(ticket=second, actor=clerk, to=first)
+    complaints.link_complaint(ticket=third, actor=clerk, to=first)
+    event = ComplaintEvent.objects.get(pk=first.event_id)
+    assert event.people_count == 2 and event.times_count == 3
+
+
+def zhang_phone(person) -> str:
+    from wuye.core.crypto import decrypt
+
+    return decrypt(person.phone_cipher)
+
+
+def test_r_cmp_07_count_people_by_record_else_phone_hash():
+    count = complaints.count_people
+    assert count([(1, 7, "h1"), (2, None, "h1"), (3, 7, "")]) == 1
+    assert count([(1, None, "h1"), (2, None, "h2")]) == 2
+    assert count([(1, None, ""), (2, None, "")]) == 2  # nobody to tell them apart
+    assert count([(1, 7, "h1"), (2, 8, "h2"), (3, 8, "h1")]) == 1  # h1 joins 7 and 8
+
+
 def test_r_cmp_08_different_matters_of_one_owner_count_separately(complaint, team, zhang):
     one = complaint(person=zhang, subject="垃圾无人清理")
     two = complaint(person=zhang, subject="电梯经常故障")

@@ -344,6 +344,67 @@ def test_r_cmp_06_unsatisfied_callback_reopens_and_counts(new_ticket, team, cate
     assert ticket.completed_at is None
 
 
+def _reopened_and_completed_again(ticket, team):
+    clerk = team["clerk"].user
+    services.record_callback(ticket=ticket, actor=clerk, satisfied=False, comment="不满意")
+    services.complete_ticket(ticket=ticket, actor=clerk, note="再次处理并道歉")
+    ticket.refresh_from_db()
+    assert ticket.state == State.COMPLETED
+    return ticket
+
+
+def test_r_cmp_06_reopened_complaint_does_not_close_by_hand(new_ticket, team):
+    ticket = new_ticket(kind=Kind.COMPLAINT, subject="保安态度差")
+    services.complete_ticket(ticket=ticket, actor=team["clerk"].user, note="已处理并道歉")
+    ticket = _reopened_and_completed_again(ticket, team)
+    with pytest.raises(ValidationError) as exc:
+        services.close_ticket(ticket=ticket, actor=team["clerk"].user, note="已处理")
+    assert codes(exc.value) == {"callback_due"}
+    ticket.refresh_from_db()
+    assert ticket.state == State.COMPLETED and ticket.satisfied is False
+
+
+def test_r_cmp_06_only_a_satisfied_callback_after_the_reopening_closes_it(new_ticket, team):
+    ticket = new_ticket(kind=Kind.COMPLAINT, subject="保安态度差")
+    services.complete_ticket(ticket=ticket, actor=team["clerk"].user, note="已处理并道歉")
+    ticket = _reopened_and_completed_again(ticket, team)
+    services.record_callback(ticket=ticket, actor=team["clerk"].user, satisfied=True)
+    assert ticket.state == State.CLOSED and ticket.satisfied is True
+    assert list(ticket.callbacks.order_by("id").values_list("satisfied", flat=True)) == [
+        False,
+        True,
+    ]
+
+
+def test_r_cmp_06_force_close_of_a_reopened_complaint_counts_not_satisfied(
+    new_ticket, team, site_a
+):
+    from wuye.servicedesk.queries import statistics
+
+    ticket = new_ticket(kind=Kind.COMPLAINT, subject="保安态度差")
+    services.complete_ticket(ticket=ticket, actor=team["clerk"].user, note="已处理并道歉")
+    ticket = _reopened_and_completed_again(ticket, team)
+    with pytest.raises(ValidationError) as exc:
+        services.force_close_ticket(ticket=ticket, actor=team["cs_sup"].user, reason="")
+    assert codes(exc.value) == {"required"}
+    services.force_close_ticket(ticket=ticket, actor=team["cs_sup"].user, reason="业主拒绝回访")
+    assert ticket.state == State.CLOSED and ticket.force_closed and ticket.satisfied is False
+    day = timezone.localdate()
+    figures = statistics(site_a, day, day)
+    assert figures["by_kind"][Kind.COMPLAINT]["satisfied"] == 0
+    assert figures["by_kind"][Kind.COMPLAINT]["closed"] == 1
+
+
+def test_r_cmp_06_close_action_is_not_offered_on_work_needing_a_callback(new_ticket, team):
+    from wuye.servicedesk.views import available_actions
+
+    ticket = new_ticket(kind=Kind.COMPLAINT, subject="保安态度差")
+    services.complete_ticket(ticket=ticket, actor=team["clerk"].user, note="已处理并道歉")
+    ticket = _reopened_and_completed_again(ticket, team)
+    names = [name for name, _action in available_actions(team["clerk"].user, ticket)]
+    assert "callback" in names and "close" not in names
+
+
 def test_callback_on_open_ticket_is_refused(new_ticket, team):
     ticket = new_ticket()
     with pytest.raises(ValidationError) as exc:
