@@ -3,12 +3,13 @@ rule — to the fen, the jiao or the yuan; half up, always up or always down (DE
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-CENT = Decimal("0.01")
+from wuye.core.money import CENT, as_decimal
+
 ZERO = Decimal("0.00")
 
 
@@ -36,16 +37,6 @@ MODES = {
 }
 # The same steps as integer millionths of a yuan, for the bill run's SQL (exact on every database).
 MICRO_STEPS = {RoundingUnit.FEN: 10_000, RoundingUnit.JIAO: 100_000, RoundingUnit.YUAN: 1_000_000}
-
-
-def as_decimal(value) -> Decimal:
-    """A Decimal from a Decimal, an int or text — never from a float, which can't say 0.1."""
-    if isinstance(value, float):
-        raise TypeError("money must not be a float")
-    try:
-        return Decimal(value)
-    except (InvalidOperation, TypeError, ValueError) as exc:
-        raise ValueError(f"not a number: {value!r}") from exc
 
 
 def round_charge(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from wuye.core.money import YUAN_FORMAT, format_yuan
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,18 +50,28 @@ def cell_date(value) -> datetime.date | None:
         raise ValueError(text) from None
 
 
-def build_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """One sheet with a bold header row, frozen under the header, columns sized to the text."""
+def build_workbook(
+    title: str, headers: Sequence[str], rows: Iterable[Sequence], *, money: Collection[int] = ()
+) -> bytes:
+    """One sheet with a bold header row, frozen under the header, columns sized to the text.
+
+    The columns numbered in `money` (from 0) hold amounts: their numbers stay numbers, shown in
+    the money format (`core.money.YUAN_FORMAT`, ¥1,234.50), so the sheet can sum them."""
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = title[:31]
     ws.append([str(h) for h in headers])
     widths = [max(8, len(str(h)) * 2 + 2) for h in headers]
+    money_columns = {i + 1 for i in money}  # openpyxl counts columns from 1
     for row in rows:
         values = ["" if v is None else v for v in row]
         ws.append(values)
+        for cell in ws[ws.max_row]:
+            if cell.column in money_columns and not isinstance(cell.value, str):  # "" is a blank
+                cell.number_format = YUAN_FORMAT
         for i, v in enumerate(values[: len(widths)]):
-            widths[i] = min(40, max(widths[i], len(str(v)) + 2))
+            shown = format_yuan(v) if i + 1 in money_columns and not isinstance(v, str) else str(v)
+            widths[i] = min(40, max(widths[i], len(shown) + 2))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8EEF7")

@@ -1,6 +1,7 @@
 from django import template
 
 from wuye.core.audit import field_label, value_label
+from wuye.core.money import format_yuan
 
 register = template.Library()
 
@@ -20,3 +21,11 @@ def badge(value) -> str:
 @register.simple_tag
 def audit_value(entry, name, value):
     return value_label(entry.content_type.model_class(), name, value)
+
+
+@register.filter
+def yuan(value, sign=True) -> str:
+    """An amount as ¥1,234.50 (`core.money.format_yuan`); `|yuan:False` leaves out the ¥, for a
+    column whose header names the yuan. A missing variable (the template engine's "") shows as
+    no amount, like None."""
+    return format_yuan(None if value == "" else value, sign=bool(sign))
