@@ -90,7 +90,7 @@ def test_the_arrears_page_filters_sorts_and_exports(history, finance, estate, si
     url = reverse("billing:arrears")
     page = client.get(url, {"building": estate["b2"].pk, "sort": "unit"}).content.decode()
     assert "2-0101" in page and "2-0102" in page and "1-0102" not in page
-    assert 'id="by-building"' in page and "¥4200.00" in page  # 7 units × ¥600 overdue
+    assert 'id="by-building"' in page and "¥4,200.00" in page  # 7 units × ¥600 overdue
     assert "1-0101" not in client.get(url, {"never_paid": "1"}).content.decode()
     sheet = client.get(url, {"export": "xlsx", "building": estate["b2"].pk})
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
