@@ -80,7 +80,7 @@ def test_a_resident_sees_what_is_open_the_credit_and_the_running_balance(
         Decimal(x) for x in ("100", "200", "300", "150")
     ]
     html = response.content.decode()
-    for expected in ("¥150.00", "物业管理费", "2026-11-15", "2026-12-15", billed, "−150.00",
+    for expected in ("¥150.00", "物业管理费", "2026-11-15", "2026-12-15", billed, "−¥150.00",
                      f"/portal/units/{owned_unit.pk}/statement.pdf"):  # fmt: skip
         assert expected in html, expected
 
