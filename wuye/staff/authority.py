@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from wuye.core.models import Site
+from wuye.core.money import format_yuan
 
 from .models import AuthorityRule, Employee, Post
 
@@ -210,11 +211,11 @@ def describe_limit(rule: AuthorityRule) -> str:
     """A rule's limit as people read it: "≤ 1 day", "¥500.00 – ¥3,000.00", "no limit"."""
     parts = []
     if rule.min_amount is not None and rule.max_amount is not None:
-        parts.append(f"¥{rule.min_amount:,} – ¥{rule.max_amount:,}")
+        parts.append(f"{format_yuan(rule.min_amount)} – {format_yuan(rule.max_amount)}")
     elif rule.max_amount is not None:
-        parts.append(f"≤ ¥{rule.max_amount:,}")
+        parts.append(f"≤ {format_yuan(rule.max_amount)}")
     elif rule.min_amount is not None:
-        parts.append(f"≥ ¥{rule.min_amount:,}")
+        parts.append(f"≥ {format_yuan(rule.min_amount)}")
     if rule.max_days is not None:
         days = rule.max_days.normalize()
         count = 1 if days == 1 else 2  # "0.5 days" and "2 days" are plural in English
