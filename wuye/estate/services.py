@@ -18,7 +18,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_bulk_create, record_create, record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.permissions import ensure_can
 
 from .models import Building, Entrance, Facility, ParkingSpace, Unit
@@ -111,23 +111,17 @@ def _check_area(field: str, value, label: str, *, required: bool) -> None:
         )
 
 
-def _check_building(building: Building) -> None:
-    _check_code("code", building.code, _("Building number"))
+def _check_building(building: Building, errors: FieldErrors) -> None:
+    errors.check(_check_code, "code", building.code, _("Building number"))
     if not _clean_text(building.name):
-        raise invalid("name", _("Name is required."), "required")
+        errors.add("name", _("Name is required."), "required")
     if building.floors_above is None or building.floors_above < 1:
-        raise invalid(
-            "floors_above", _("A building has at least one floor above ground."), "too_few"
-        )
+        errors.add("floors_above", _("A building has at least one floor above ground."), "too_few")
     if building.floors_below is None or building.floors_below < 0:
-        raise invalid("floors_below", _("Floors below ground can't be negative."), "negative")
+        errors.add("floors_below", _("Floors below ground can't be negative."), "negative")
     clash = Building.objects.of_site(building.site_id).filter(code=building.code)
-    if clash.exclude(pk=building.pk).exists():
-        raise invalid(
-            "code",
-            _("Building number %(code)s is already used on this site.") % {"code": building.code},
-            "duplicate",
-        )
+    if not errors.has("code") and clash.exclude(pk=building.pk).exists():
+        errors.absorb(_building_clash(building))
 
 
 def _check_floor(building: Building, floor: int, field: str = "floor") -> None:
@@ -171,33 +165,42 @@ def _unit_clash(unit: Unit) -> ValidationError | None:
 
 
 def _check_unit(unit: Unit) -> None:
+    """Every field of the unit checked, all errors told at once; the checks that need the
+    building (floor range, entrance, code) wait for a building on this site."""
     building = unit.building
-    if building.site_id != unit.site_id:
-        raise invalid("building", _("The building is not on this site."), "wrong_site")
-    if unit.entrance is not None and unit.entrance.building_id != building.pk:
-        raise invalid(
-            "entrance",
-            _("Entrance %(entrance)s is not part of %(building)s.")
-            % {"entrance": unit.entrance.name, "building": building.name},
-            "wrong_building",
-        )
-    unit.number = _clean_text(unit.number)
-    _check_code("number", unit.number, _("Unit number"))
-    if unit.floor is None:
-        raise invalid("floor", _("Floor is required."), "required")
-    _check_floor(building, unit.floor)
-    _check_area("floor_area", unit.floor_area, _("Floor area"), required=True)
-    _check_area("indoor_area", unit.indoor_area, _("Indoor area"), required=False)
-    if unit.indoor_area is not None and unit.indoor_area > unit.floor_area:
-        raise invalid(
-            "indoor_area", _("Indoor area can't exceed the floor area."), "indoor_exceeds_floor"
-        )
-    if unit.fee_coefficient is None or unit.fee_coefficient < 0:
-        raise invalid("fee_coefficient", _("Fee coefficient can't be negative."), "negative")
-    unit.code = unit_code(building, unit.entrance, unit.number)
-    clash = _unit_clash(unit)
-    if clash is not None:
-        raise clash
+    with collecting() as errors:
+        if building.site_id != unit.site_id:
+            errors.add("building", _("The building is not on this site."), "wrong_site")
+        elif unit.entrance is not None and unit.entrance.building_id != building.pk:
+            errors.add(
+                "entrance",
+                _("Entrance %(entrance)s is not part of %(building)s.")
+                % {"entrance": unit.entrance.name, "building": building.name},
+                "wrong_building",
+            )
+        unit.number = _clean_text(unit.number)
+        errors.check(_check_code, "number", unit.number, _("Unit number"))
+        if unit.floor is None:
+            errors.add("floor", _("Floor is required."), "required")
+        elif not errors.has("building"):
+            errors.check(_check_floor, building, unit.floor)
+        errors.check(_check_area, "floor_area", unit.floor_area, _("Floor area"), required=True)
+        errors.check(_check_area, "indoor_area", unit.indoor_area, _("Indoor area"), required=False)
+        if (
+            unit.indoor_area is not None
+            and not errors.has("floor_area", "indoor_area")
+            and unit.indoor_area > unit.floor_area
+        ):
+            errors.add(
+                "indoor_area", _("Indoor area can't exceed the floor area."), "indoor_exceeds_floor"
+            )
+        if unit.fee_coefficient is None or unit.fee_coefficient < 0:
+            errors.add("fee_coefficient", _("Fee coefficient can't be negative."), "negative")
+        if not errors.has("building", "entrance", "number"):
+            unit.code = unit_code(building, unit.entrance, unit.number)
+            clash = _unit_clash(unit)
+            if clash is not None:
+                errors.absorb(clash)
 
 
 def _save(obj, *, on_clash: Callable[[], ValidationError | None]) -> None:
@@ -223,7 +226,8 @@ def create_building(*, site, actor, **fields) -> Building:
     with transaction.atomic():
         building = Building(site=site, **fields)
         building.code = _clean_text(building.code)
-        _check_building(building)
+        with collecting() as errors:
+            _check_building(building, errors)
         _save(building, on_clash=lambda: _building_clash(building))
         record_create(actor, building)
     return building
@@ -245,22 +249,31 @@ def update_building(*, building: Building, actor, **fields) -> Building:
         before = snapshot(building)
         _apply(building, fields)
         building.code = _clean_text(building.code)
-        _check_building(building)
-        lowest, highest = _unit_floor_span(building)
-        if highest is not None and highest > building.floors_above:
-            raise invalid(
-                "floors_above",
-                _("Units exist up to floor %(floor)s; the building can't have fewer floors.")
-                % {"floor": highest},
-                "units_above",
-            )
-        if lowest is not None and lowest < -building.floors_below:
-            raise invalid(
-                "floors_below",
-                _("Units exist down to floor %(floor)s; the building can't have fewer floors.")
-                % {"floor": lowest},
-                "units_below",
-            )
+        with collecting() as errors:
+            _check_building(building, errors)
+            lowest, highest = _unit_floor_span(building)
+            if (
+                highest is not None
+                and not errors.has("floors_above")
+                and highest > building.floors_above
+            ):
+                errors.add(
+                    "floors_above",
+                    _("Units exist up to floor %(floor)s; the building can't have fewer floors.")
+                    % {"floor": highest},
+                    "units_above",
+                )
+            if (
+                lowest is not None
+                and not errors.has("floors_below")
+                and lowest < -building.floors_below
+            ):
+                errors.add(
+                    "floors_below",
+                    _("Units exist down to floor %(floor)s; the building can't have fewer floors.")
+                    % {"floor": lowest},
+                    "units_below",
+                )
         _save(building, on_clash=lambda: _building_clash(building))
         if before["code"] != building.code:
             _recode_units(building)
@@ -394,27 +407,29 @@ def existing_numbers(building: Building, entrance: Entrance | None, numbers) -> 
     )
 
 
-def _check_generate(building, entrance, first_floor, last_floor, units_per_floor) -> None:
+def _check_generate(
+    errors: FieldErrors, building, entrance, first_floor, last_floor, units_per_floor
+) -> None:
     if entrance is not None and entrance.building_id != building.pk:
-        raise invalid(
+        errors.add(
             "entrance",
             _("Entrance %(entrance)s is not part of %(building)s.")
             % {"entrance": entrance.name, "building": building.name},
             "wrong_building",
         )
-    _check_floor(building, first_floor, "first_floor")
-    _check_floor(building, last_floor, "last_floor")
-    if last_floor < first_floor:
-        raise invalid(
-            "last_floor", _("The last floor can't be below the first floor."), "bad_range"
-        )
+    errors.check(_check_floor, building, first_floor, "first_floor")
+    errors.check(_check_floor, building, last_floor, "last_floor")
+    if not errors.has("first_floor", "last_floor") and last_floor < first_floor:
+        errors.add("last_floor", _("The last floor can't be below the first floor."), "bad_range")
     if not 1 <= units_per_floor <= 99:
-        raise invalid(
+        errors.add(
             "units_per_floor", _("Units per floor must be between 1 and 99."), "out_of_range"
         )
+    if errors.has("first_floor", "last_floor", "units_per_floor"):
+        return
     count = len(planned_numbers(first_floor, last_floor, units_per_floor))
     if count > MAX_GENERATED_UNITS:
-        raise invalid(
+        errors.add(
             None,
             _("At most %(max)s units can be generated at once.") % {"max": MAX_GENERATED_UNITS},
             "too_many",
@@ -443,19 +458,22 @@ def generate_units(
     areas = (
         list(floor_area) if isinstance(floor_area, list | tuple) else [floor_area] * units_per_floor
     )
-    if len(areas) != units_per_floor:
-        raise invalid("floor_area", _("Give one floor area per unit on a floor."), "areas_mismatch")
-    for area in areas:
-        _check_area("floor_area", area, _("Floor area"), required=True)
-    _check_area("indoor_area", indoor_area, _("Indoor area"), required=False)
-    if use not in Unit.Use.values:
-        raise invalid("use", _("Unknown use."), "invalid_choice")
-    if state not in Unit.State.values:
-        raise invalid("state", _("Unknown state."), "invalid_choice")
     with transaction.atomic():
         # Locking the building serialises generate runs on it, so two runs can't interleave.
         building = Building.objects.select_for_update().get(pk=building.pk)
-        _check_generate(building, entrance, first_floor, last_floor, units_per_floor)
+        with collecting() as errors:
+            if len(areas) != units_per_floor:
+                errors.add(
+                    "floor_area", _("Give one floor area per unit on a floor."), "areas_mismatch"
+                )
+            for area in areas:
+                errors.check(_check_area, "floor_area", area, _("Floor area"), required=True)
+            errors.check(_check_area, "indoor_area", indoor_area, _("Indoor area"), required=False)
+            if use not in Unit.Use.values:
+                errors.add("use", _("Unknown use."), "invalid_choice")
+            if state not in Unit.State.values:
+                errors.add("state", _("Unknown state."), "invalid_choice")
+            _check_generate(errors, building, entrance, first_floor, last_floor, units_per_floor)
         planned = planned_numbers(first_floor, last_floor, units_per_floor)
         clash = _generate_clash(building, entrance, [number for _floor, number in planned])
         if clash is not None:
@@ -525,11 +543,13 @@ def _generate_clash(building, entrance, numbers) -> ValidationError | None:
 
 def _check_parking(space: ParkingSpace) -> None:
     space.code = _clean_text(space.code)
-    if not space.code:
-        raise invalid("code", _("Space number is required."), "required")
-    _check_area("floor_area", space.floor_area, _("Floor area"), required=False)
-    if ParkingSpace.objects.of_site(space.site_id).filter(code=space.code).exclude(pk=space.pk):
-        raise _parking_clash(space)
+    with collecting() as errors:
+        if not space.code:
+            errors.add("code", _("Space number is required."), "required")
+        errors.check(_check_area, "floor_area", space.floor_area, _("Floor area"), required=False)
+        taken = ParkingSpace.objects.of_site(space.site_id).filter(code=space.code)
+        if space.code and taken.exclude(pk=space.pk).exists():
+            errors.absorb(_parking_clash(space))
 
 
 def _parking_clash(space: ParkingSpace) -> ValidationError:
@@ -566,18 +586,16 @@ def update_parking_space(*, space: ParkingSpace, actor, **fields) -> ParkingSpac
 
 def _check_facility(facility: Facility) -> None:
     facility.code = _clean_text(facility.code)
-    if not facility.code:
-        raise invalid("code", _("Facility number is required."), "required")
-    if not _clean_text(facility.name):
-        raise invalid("name", _("Name is required."), "required")
-    if facility.building is not None and facility.building.site_id != facility.site_id:
-        raise invalid("building", _("The building is not on this site."), "wrong_site")
-    if (
-        Facility.objects.of_site(facility.site_id)
-        .filter(code=facility.code)
-        .exclude(pk=facility.pk)
-    ):
-        raise _facility_clash(facility)
+    with collecting() as errors:
+        if not facility.code:
+            errors.add("code", _("Facility number is required."), "required")
+        if not _clean_text(facility.name):
+            errors.add("name", _("Name is required."), "required")
+        if facility.building is not None and facility.building.site_id != facility.site_id:
+            errors.add("building", _("The building is not on this site."), "wrong_site")
+        taken = Facility.objects.of_site(facility.site_id).filter(code=facility.code)
+        if facility.code and taken.exclude(pk=facility.pk).exists():
+            errors.absorb(_facility_clash(facility))
 
 
 def _facility_clash(facility: Facility) -> ValidationError:

@@ -218,3 +218,37 @@ def test_errors_are_in_chinese_by_default(site_a, building_a, clerk_a, client_of
         content_type="application/json",
     )
     assert response.json()["message"] == "建筑面积必须大于 0 m²。"
+
+
+def test_a_unit_with_a_floor_above_the_roof_and_a_negative_area_reports_every_bad_field_at_once(
+    site_a, building_a, clerk_a, client_of
+):
+    response = client_of(clerk_a).post(
+        f"{BASE}/units",
+        unit_payload(site_a, building_a, floor=40, floor_area="-1", fee_coefficient="-2"),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("floor", "floor_out_of_range"),
+        ("floor_area", "not_positive"),
+        ("fee_coefficient", "negative"),
+    }
+    assert not Unit.objects.exists()
+
+
+def test_a_building_with_a_bad_number_and_no_floors_reports_every_bad_field_at_once(
+    site_a, clerk_a, client_of
+):
+    response = client_of(clerk_a).post(
+        f"{BASE}/buildings",
+        {"site": site_a.pk, "code": "1-A", "name": " ", "floors_above": 0},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("code", "bad_code"),
+        ("name", "required"),
+        ("floors_above", "too_few"),
+    }
+    assert not services.Building.objects.exists()

@@ -129,6 +129,44 @@ def test_a_negative_floor_area_on_the_unit_form_is_shown_beside_the_field(
     assert not Unit.objects.exists()
 
 
+def test_the_building_form_reports_every_bad_field_at_once(site_a, clerk_a, client_of):
+    response = client_of(clerk_a).post(
+        "/estate/buildings/new/",
+        {"code": "1 A", "name": "一栋", "floors_above": 0, "floors_below": 0},
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors.as_data()
+    assert {field: [e.code for e in errors[field]] for field in errors} == {
+        "code": ["bad_code"],
+        "floors_above": ["too_few"],
+    }
+    assert not Building.objects.exists()
+
+
+def test_the_unit_form_reports_every_bad_field_at_once(building_a, clerk_a, client_of):
+    response = client_of(clerk_a).post(
+        "/estate/units/new/",
+        {
+            "building": building_a.pk,
+            "floor": 30,
+            "number": "30-01",
+            "floor_area": "80",
+            "indoor_area": "95",
+            "use": "residence",
+            "state": "unsold",
+            "fee_coefficient": "1",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors.as_data()
+    assert {field: [e.code for e in errors[field]] for field in errors} == {
+        "floor": ["floor_out_of_range"],
+        "number": ["bad_code"],
+        "indoor_area": ["indoor_exceeds_floor"],
+    }
+    assert not Unit.objects.exists()
+
+
 def test_the_generate_page_creates_units_and_refuses_a_clash_with_400(
     building_a, clerk_a, client_of
 ):

@@ -192,3 +192,75 @@ def test_parking_and_facility_numbers_are_unique_per_site(site_a, clerk_a, build
     )
     services.update_facility(facility=lift, actor=clerk_a, state="faulty")
     assert history(lift).first().changes == {"state": ["in_service", "faulty"]}
+
+
+def test_generating_units_reports_every_bad_field_at_once_and_writes_nothing(building_a, clerk_a):
+    with pytest.raises(ValidationError) as exc:
+        services.generate_units(
+            building=building_a,
+            actor=clerk_a,
+            first_floor=0,
+            last_floor=30,
+            units_per_floor=2,
+            floor_area=[Decimal("90"), Decimal("-1")],
+            use="castle",
+        )
+    assert {(e["field"], e["code"]) for e in errors_of(exc)} == {
+        ("first_floor", "floor_out_of_range"),
+        ("last_floor", "floor_out_of_range"),
+        ("floor_area", "not_positive"),
+        ("use", "invalid_choice"),
+    }
+    assert not Unit.objects.exists()
+
+
+def test_a_floor_range_upside_down_is_told_only_when_both_floors_are_in_the_building(
+    building_a, clerk_a
+):
+    with pytest.raises(ValidationError) as exc:
+        services.generate_units(
+            building=building_a,
+            actor=clerk_a,
+            first_floor=5,
+            last_floor=2,
+            units_per_floor=120,
+            floor_area=Decimal("90"),
+        )
+    assert {(e["field"], e["code"]) for e in errors_of(exc)} == {
+        ("last_floor", "bad_range"),
+        ("units_per_floor", "out_of_range"),
+    }
+
+
+def test_a_building_that_shrinks_below_its_units_is_told_with_its_other_errors(building_a, clerk_a):
+    services.create_unit(
+        building=building_a, actor=clerk_a, floor=18, number="1801", floor_area=Decimal("80")
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.update_building(building=building_a, actor=clerk_a, floors_above=10, name="")
+    assert {(e["field"], e["code"]) for e in errors_of(exc)} == {
+        ("floors_above", "units_above"),
+        ("name", "required"),
+    }
+    building_a.refresh_from_db()
+    assert (building_a.floors_above, building_a.name) == (18, "1栋")
+
+
+def test_parking_spaces_and_facilities_report_every_bad_field_at_once(site_a, clerk_a, site_b):
+    from wuye.estate.models import Facility, ParkingSpace
+
+    with pytest.raises(ValidationError) as exc:
+        services.create_parking_space(site=site_a, actor=clerk_a, code=" ", floor_area=Decimal("0"))
+    assert {(e["field"], e["code"]) for e in errors_of(exc)} == {
+        ("code", "required"),
+        ("floor_area", "not_positive"),
+    }
+    elsewhere = Building.objects.create(site=site_b, code="9", name="9栋", floors_above=3)
+    with pytest.raises(ValidationError) as exc:
+        services.create_facility(site=site_a, actor=clerk_a, code="", name="", building=elsewhere)
+    assert {(e["field"], e["code"]) for e in errors_of(exc)} == {
+        ("code", "required"),
+        ("name", "required"),
+        ("building", "wrong_site"),
+    }
+    assert not ParkingSpace.objects.exists() and not Facility.objects.exists()
