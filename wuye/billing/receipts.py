@@ -20,6 +20,7 @@ from reportlab.pdfgen import canvas
 
 from wuye.core.audit import record_action
 from wuye.core.errors import invalid
+from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 
 from .models import Receipt, ReceiptLayout
@@ -57,7 +58,7 @@ def _rows(receipt: Receipt, columns: list[str]) -> list[list[str]]:
             "item": line.fee_item.name,
             "period": _period(line.period_start, line.period_end),
             "unit": line.unit.code if line.unit_id else "",
-            "amount": f"{allocation.amount:,.2f}",
+            "amount": format_yuan(allocation.amount, sign=False),
         }
         rows.append([cells[c] for c in columns])
     held = [("预存款", credit.amount) for credit in payment.credits.filter(amount__gt=0)]
@@ -65,7 +66,12 @@ def _rows(receipt: Receipt, columns: list[str]) -> list[list[str]]:
     if deposit is not None:
         held.append((f"{deposit.fee_item.name}（押金）", deposit.amount))
     for item, amount in held:
-        cells = {"item": item, "period": "", "unit": payment.unit.code, "amount": f"{amount:,.2f}"}
+        cells = {
+            "item": item,
+            "period": "",
+            "unit": payment.unit.code,
+            "amount": format_yuan(amount, sign=False),
+        }
         rows.append([cells[c] for c in columns])
     return rows
 
@@ -107,20 +113,29 @@ def render(receipt: Receipt, *, paper: str = "a5", reprint: bool = False) -> byt
     line(f"收款时间：{received:%Y-%m-%d %H:%M}")
     y -= size * 0.4
     col_width = (width - 2 * margin) / len(columns)
+
+    def cells(texts: list[str]):
+        """One row of the table; the amount column right-aligned, so the yuan line up (a gap
+        of a character before the next column)."""
+        for i, (column, text) in enumerate(zip(columns, texts, strict=True)):
+            if column == "amount":
+                gap = size if i + 1 < len(columns) else 0
+                pdf.drawRightString(margin + (i + 1) * col_width - gap, y, text)
+            else:
+                pdf.drawString(margin + i * col_width, y, text)
+
     pdf.setFont(FONT, size)
-    for i, column in enumerate(columns):
-        pdf.drawString(margin + i * col_width, y, COLUMN_LABELS[column])
+    cells([COLUMN_LABELS[column] for column in columns])
     y -= size * 1.5
     for row in _rows(receipt, columns):
-        for i, cell in enumerate(row):
-            pdf.drawString(margin + i * col_width, y, cell)
+        cells(row)
         y -= size * 1.5
     y -= size * 0.4
     line(
-        f"合计：¥{payment.amount:,.2f}    收款方式：{METHOD_LABELS.get(payment.method, payment.method)}"
+        f"合计：{format_yuan(payment.amount)}    收款方式：{METHOD_LABELS.get(payment.method, payment.method)}"
     )
     if payment.tendered is not None:
-        line(f"实收现金：¥{payment.tendered:,.2f}    找零：¥{payment.change:,.2f}")
+        line(f"实收现金：{format_yuan(payment.tendered)}    找零：{format_yuan(payment.change)}")
     if payment.voided_at:
         line("此收款已作废 VOID", font_size=size + 2)
     line(f"收款人：{payment.cashier.get_full_name() or payment.cashier.username}")

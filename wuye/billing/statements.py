@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
 
+from wuye.core.money import format_yuan
 from wuye.estate.models import Unit
 from wuye.people.queries import unit_occupants
 
@@ -47,7 +48,8 @@ def _printable(text: str) -> str:
 
 
 def _money(amount: Decimal, *, blank_zero: bool = False) -> str:
-    return "" if blank_zero and not amount else f"{amount:,.2f}"
+    """An amount in the table's yuan (金额单位：元, so no ¥): 1,234.50."""
+    return "" if blank_zero and not amount else format_yuan(amount, sign=False)
 
 
 def _people(unit: Unit) -> str:

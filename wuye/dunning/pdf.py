@@ -28,6 +28,7 @@ from reportlab.platypus import (
 )
 
 from wuye.billing.receipts import FONT
+from wuye.core.money import format_yuan
 
 MARGIN = 18 * mm
 SIZE = 10
@@ -52,7 +53,8 @@ def _p(text: str, style=_text) -> Paragraph:
 
 
 def _money(value: str | Decimal) -> str:
-    return f"{Decimal(value):,.2f}"
+    """An amount in a column headed （元）, so without the ¥: 1,234.50."""
+    return format_yuan(value, sign=False)
 
 
 class Seal(Flowable):
@@ -89,7 +91,7 @@ def _lines_table(shot: dict) -> Table:
     for line in shot["lines"]:
         # Snapshots from before relief existed have no "relief".
         relief = Decimal(line.get("relief") or 0)
-        what = line["fee_item"] + (f"（减免 {_money(relief)}）" if relief else "")
+        what = line["fee_item"] + (f"（减免 {format_yuan(relief)}）" if relief else "")
         row = [Paragraph(escape(what), _cell), line["period"], line["due_date"],
                _money(line["amount"]), _money(line["paid"]), _money(line["owed"])]  # fmt: skip
         if dunning:
@@ -126,7 +128,7 @@ def _aging_table(shot: dict) -> Table:
             [
                 ("FONT", (0, 0), (-1, -1), FONT, SIZE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
                 ("GRID", (0, 0), (-1, -1), 0.4, GRID),
             ]
         )
@@ -148,9 +150,9 @@ def notice_story(shot: dict, issued_at: datetime.date) -> list:
     ]
     story += [_p(part) for part in layout["body"].split("\n") if part.strip()]
     story += [Spacer(1, 3 * mm), _lines_table(shot), Spacer(1, 3 * mm)]
-    total = f"合计应缴：¥{_money(shot['total'])}"
+    total = f"合计应缴：{format_yuan(shot['total'])}"
     if shot["kind"] == "fee" and Decimal(shot["overdue_total"]) > 0:
-        total += f"    其中已逾期：¥{_money(shot['overdue_total'])}"
+        total += f"    其中已逾期：{format_yuan(shot['overdue_total'])}"
     story.append(_p(total, _total))
     if shot["kind"] == "dunning":
         story += [Spacer(1, 2 * mm), _p("逾期账龄（元）："), _aging_table(shot)]

@@ -81,3 +81,31 @@ def test_a_deposits_receipt_says_what_it_holds(finance, estate, fee_item):
                                     fee_item=item, amount="2000", method="transfer")  # fmt: skip
     text = text_of(receipts.print_receipt(receipt=deposit.payment.receipt, actor=finance["cashier"].user))  # fmt: skip
     assert "装修押金（押金）" in text and "2,000.00" in text
+
+
+def test_a_receipts_amounts_have_separators_and_line_up_on_the_right(fee_item, finance, estate):
+    from reportlab.lib.pagesizes import A5
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    item = fee_item("mgmt", FeeItem.Method.FLOOR_AREA, name="物业管理费")
+    services.set_rate(fee_item=item, actor=finance["sup"].user, amount="2.85",
+                      valid_from=datetime.date(2026, 1, 1))  # fmt: skip
+    bill_runs.run_bills(site=item.site, actor=finance["sup"].user, month=datetime.date(2026, 11, 1))
+    unit = estate["units"][0]  # 89.50 m² × 2.85 = 255.08 billed; the rest, 1,044.92, to credit
+    payment = payments.take_payment(site=unit.site, actor=finance["cashier"].user, unit=unit, method="cash",
+                                    amount="1300", tendered="1500", take_rest_as_credit=True)  # fmt: skip
+    pdf = receipts.print_receipt(receipt=payment.receipt, actor=finance["cashier"].user, paper="a5")
+    text = text_of(pdf)
+    for expected in ("1,044.92", "合计：¥1,300.00", "实收现金：¥1,500.00", "找零：¥200.00"):
+        assert expected in text, expected
+    # Every cell of the amount column (the last) ends at the right margin, whatever its width.
+    ends = {}
+
+    def visit(shown, cm, tm, font, size):
+        if shown.strip() in ("金额（元）", "255.08", "1,044.92"):
+            ends[shown.strip()] = tm[4] + stringWidth(shown.strip(), receipts.FONT, size)
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    assert set(ends) == {"金额（元）", "255.08", "1,044.92"}
+    assert all(abs(end - (A5[0] - 15 * mm)) < 0.01 for end in ends.values()), ends
