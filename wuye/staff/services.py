@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create, record_delete, record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.identity import name_pinyin, parse_phone
 from wuye.core.models import Company, Site, SiteMembership
 from wuye.core.permissions import ensure_can, ensure_permission
@@ -166,23 +166,25 @@ def _check_superior(employee: Employee | None, superior: Employee | None, site: 
         )
 
 
-def _create_login(*, username: str, password: str, name: str) -> User:
+def _new_login(errors: FieldErrors, *, username: str, password: str, name: str) -> User:
+    """An unsaved login for `username`, its username and password checked each on its own."""
     username = (username or "").strip()
-    if User.objects.filter(username__iexact=username).exists():
-        raise invalid("username", _("This username is already taken."), "taken")
     user = User(username=username, first_name=name)
-    try:
-        User._meta.get_field("username").run_validators(username)
-    except ValidationError as exc:
-        raise ValidationError({"username": exc.error_list}) from exc
+    if User.objects.filter(username__iexact=username).exists():
+        errors.add("username", _("This username is already taken."), "taken")
+    else:
+        try:
+            User._meta.get_field("username").run_validators(username)
+        except ValidationError as exc:
+            errors.absorb(ValidationError({"username": exc.error_list}))
     if not password:
-        raise invalid("password", _("A login needs an initial password."), "required")
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.error_list}) from exc
-    user.set_password(password)
-    user.save()
+        errors.add("password", _("A login needs an initial password."), "required")
+    else:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            errors.absorb(ValidationError({"password": exc.error_list}))
+        user.set_password(password)
     return user
 
 
@@ -225,22 +227,26 @@ def create_employee(
     of the site and holds their post's role."""
     ensure_can(actor, "staff.add_employee", site)
     name = (name or "").strip()
-    if not name:
-        raise invalid("name", _("A name is required."), "required")
-    _check_post(post, site)
-    employee = Employee(
-        site=site,
-        number=_check_number(site, number),
-        name=name,
-        name_pinyin=name_pinyin(name),
-        post=post,
-        superior=superior,
-        phone=_clean_phone(phone),
-        hired_on=hired_on,
-    )
-    _check_superior(employee, superior, site)
+    with collecting() as errors:
+        if not name:
+            errors.add("name", _("A name is required."), "required")
+        errors.check(_check_post, post, site)
+        employee = Employee(
+            site=site,
+            number=errors.check(_check_number, site, number),
+            name=name,
+            name_pinyin=name_pinyin(name),
+            post=post,
+            superior=superior,
+            phone=errors.check(_clean_phone, phone),
+            hired_on=hired_on,
+        )
+        errors.check(_check_superior, employee, superior, site)
+        if username:
+            login = _new_login(errors, username=username, password=password, name=name)
     if username:
-        employee.user = _create_login(username=username, password=password, name=name)
+        login.save()
+        employee.user = login
         _join_site(employee.user, site)
         _set_role(employee.user, old=None, new=post.role)
     try:
@@ -272,18 +278,21 @@ def update_employee(*, actor, employee: Employee, **changes) -> Employee:
         raise invalid(None, _("This employee has left; their record is closed."), "left")
     before = snapshot(employee)
     old_role = employee.post.role
-    if "number" in changes:
-        changes["number"] = _check_number(employee.site, changes["number"], exclude=employee.pk)
-    if "name" in changes:
-        changes["name"] = (changes["name"] or "").strip()
-        if not changes["name"]:
-            raise invalid("name", _("A name is required."), "required")
-    if "phone" in changes:
-        changes["phone"] = _clean_phone(changes["phone"])
-    if "post" in changes:
-        _check_post(changes["post"], employee.site)
-    if "superior" in changes:
-        _check_superior(employee, changes["superior"], employee.site)
+    with collecting() as errors:
+        if "number" in changes:
+            changes["number"] = errors.check(
+                _check_number, employee.site, changes["number"], exclude=employee.pk
+            )
+        if "name" in changes:
+            changes["name"] = (changes["name"] or "").strip()
+            if not changes["name"]:
+                errors.add("name", _("A name is required."), "required")
+        if "phone" in changes:
+            changes["phone"] = errors.check(_clean_phone, changes["phone"])
+        if "post" in changes:
+            errors.check(_check_post, changes["post"], employee.site)
+        if "superior" in changes:
+            errors.check(_check_superior, employee, changes["superior"], employee.site)
     for field, value in changes.items():
         setattr(employee, field, value)
     employee.name_pinyin = name_pinyin(employee.name)
@@ -451,23 +460,28 @@ def set_authority_rule(
     leave is limited in days, money in yuan, a force-close not at all. No limit means any size.
     """
     _ensure_may_set_authority(actor, company, site)
-    if action not in AuthorityRule.Action.values:
-        raise invalid("action", _("Unknown action."), "unknown")
-    if post.department.company_id != company.pk:
-        raise invalid("post", _("This post belongs to another company."), "other_company")
-    min_amount, max_amount = _money(min_amount, "min_amount"), _money(max_amount, "max_amount")
-    max_days = _days(max_days)
-    measure = MEASURE[action]
-    if measure != AMOUNT:
-        for field, value in (("min_amount", min_amount), ("max_amount", max_amount)):
-            if value is not None:
-                raise invalid(field, _("This action is not limited by an amount."), "not_amount")
-    if measure != DAYS and max_days is not None:
-        raise invalid("max_days", _("This action is not limited in days."), "not_days")
-    if min_amount is not None and max_amount is not None and min_amount > max_amount:
-        raise invalid(
-            "max_amount", _("The upper amount is below the lower amount."), "range_reversed"
-        )
+    with collecting() as errors:
+        if action not in AuthorityRule.Action.values:
+            errors.add("action", _("Unknown action."), "unknown")
+        if post.department.company_id != company.pk:
+            errors.add("post", _("This post belongs to another company."), "other_company")
+        min_amount = errors.check(_money, min_amount, "min_amount")
+        max_amount = errors.check(_money, max_amount, "max_amount")
+        max_days = errors.check(_days, max_days)
+        if action in MEASURE:  # which limits fit depends on a known action
+            measure = MEASURE[action]
+            if measure != AMOUNT:
+                for field, value in (("min_amount", min_amount), ("max_amount", max_amount)):
+                    if value is not None:
+                        errors.add(
+                            field, _("This action is not limited by an amount."), "not_amount"
+                        )
+            if measure != DAYS and max_days is not None:
+                errors.add("max_days", _("This action is not limited in days."), "not_days")
+        if min_amount is not None and max_amount is not None and min_amount > max_amount:
+            errors.add(
+                "max_amount", _("The upper amount is below the lower amount."), "range_reversed"
+            )
     rule = (
         AuthorityRule.objects.select_for_update()
         .filter(company=company, site=site, post=post, action=action)

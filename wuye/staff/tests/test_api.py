@@ -85,6 +85,33 @@ def test_create_and_patch_an_employee(staff_a, org, site_a, manager, client_of):
     assert schema.status_code == 422
 
 
+def test_an_employee_with_a_taken_number_and_a_bad_phone_reports_every_bad_field_at_once(
+    staff_a, org, site_a, manager, client_of
+):
+    response = client_of(manager).post(
+        f"{BASE}/employees",
+        {
+            "site": site_a.pk,
+            "number": "A004",
+            "name": " ",
+            "post": org["guard"].pk,
+            "phone": "1234",
+            "username": "clerk_a_new",
+            "password": "",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("number", "taken"),
+        ("name", "required"),
+        ("phone", "bad_phone"),
+        ("password", "required"),
+    }
+    assert Employee.objects.count() == 6
+    assert not Employee.objects.filter(user__username="clerk_a_new").exists()
+
+
 def test_a_superior_from_another_site_is_refused_through_the_api(
     staff_a, org, site_b, manager, client_of, make_employee
 ):

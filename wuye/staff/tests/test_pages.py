@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +13,7 @@ from wuye.core.spreadsheets import XLSX_TYPE
 from wuye.staff.models import AuthorityRule, Employee
 
 A = AuthorityRule.Action
+User = get_user_model()
 
 
 def test_the_employee_list_searches_by_name_pinyin_number_and_phone(staff_a, clerk_a, client_of):
@@ -124,6 +126,29 @@ def test_the_form_shows_what_the_service_refused_beside_the_field(
     )
     assert response.status_code == 400
     assert "already reports" in response.content.decode()
+
+
+def test_the_employee_form_reports_every_bad_field_at_once(staff_a, org, manager, client_of):
+    response = client_of(manager).post(
+        reverse("staff:employee_create"),
+        {
+            "number": "A004",
+            "name": "郑新人",
+            "post": org["guard"].pk,
+            "phone": "1234",
+            "username": "zhengxin",
+            "password": "123",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors.as_data()
+    assert {field: [e.code for e in errors[field]][:1] for field in errors} == {
+        "number": ["taken"],
+        "phone": ["bad_phone"],
+        "password": ["password_too_short"],
+    }
+    assert not Employee.objects.filter(name="郑新人").exists()
+    assert not User.objects.filter(username="zhengxin").exists()
 
 
 def test_ending_an_employment_through_the_page(staff_a, manager, client_of):

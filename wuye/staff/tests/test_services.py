@@ -322,6 +322,61 @@ def test_adm_02_authority_limits_are_validated(org, company, site_a, manager, li
     assert _codes(exc.value) == expected
 
 
+def test_adm_02_an_authority_rule_reports_every_bad_limit_at_once(org, company, site_a, manager):
+    with pytest.raises(ValidationError) as exc:
+        services.set_authority_rule(
+            actor=manager,
+            company=company,
+            site=site_a,
+            post=org["centre_head"],
+            action=A.CONTRACT,
+            min_amount="-5",
+            max_amount="1.005",
+            max_days="2",
+        )
+    # The reversed range waits for two valid amounts: a negative lower one says nothing of it.
+    assert _codes(exc.value) == {
+        "min_amount": ["negative"],
+        "max_amount": ["precision"],
+        "max_days": ["not_days"],
+    }
+    assert not AuthorityRule.objects.filter(site=site_a).exists()
+
+
+def test_an_unknown_action_and_a_bad_limit_are_told_together(org, company, site_a, manager):
+    with pytest.raises(ValidationError) as exc:
+        services.set_authority_rule(
+            actor=manager,
+            company=company,
+            site=site_a,
+            post=org["centre_head"],
+            action="juggling",
+            max_days="0",
+        )
+    assert _codes(exc.value) == {"action": ["unknown"], "max_days": ["not_positive"]}
+
+
+def test_changing_an_employee_reports_every_bad_field_at_once(staff_a, manager):
+    clerk = staff_a["clerk"]
+    with pytest.raises(ValidationError) as exc:
+        services.update_employee(
+            actor=manager,
+            employee=clerk,
+            number="A001",
+            name="",
+            phone="99",
+            superior=clerk,
+        )
+    assert _codes(exc.value) == {
+        "number": ["taken"],
+        "name": ["required"],
+        "phone": ["bad_phone"],
+        "superior": ["cycle"],
+    }
+    clerk.refresh_from_db()
+    assert (clerk.number, clerk.name, clerk.phone) == ("A004", "张三", "13800138000")
+
+
 def test_adm_02_leave_is_limited_in_half_days_not_yuan(org, company, site_a, manager):
     with pytest.raises(ValidationError) as money:
         services.set_authority_rule(
