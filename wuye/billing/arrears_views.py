@@ -37,7 +37,8 @@ def arrears_page(request):
             for r in map(arrears.to_the_fen, rows.iterator())
         ]  # fmt: skip
         name = _("arrears-%(day)s.xlsx") % {"day": today.isoformat()}
-        return xlsx_response(name, build_workbook(_("Arrears"), headers, table))
+        # Overdue, the four ages and earlier years are money (columns 2–7).
+        return xlsx_response(name, build_workbook(_("Arrears"), headers, table, money=range(2, 8)))
     context = {
         "today": today,
         "filters": filters,

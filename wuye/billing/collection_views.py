@@ -36,6 +36,10 @@ def statistics_headers() -> list[str]:
     ]  # fmt: skip
 
 
+# The statistics' money columns: every one but the fee item and the two rates.
+STATISTICS_MONEY = [1, 2, 4, 5, 7, 8]
+
+
 def statistics_table(rows, total) -> list[list]:
     return [
         [r.label, r.due, r.collected, r.rate, r.brought_forward, r.recovered, r.recovery_rate,
@@ -81,7 +85,7 @@ def collection_rate_page(request):
     if wants_export(request):
         name = _("collection-statistics-%(month)s.xlsx") % {"month": f"{period.last:%Y-%m}"}
         title = _("Statistics %(month)s") % {"month": f"{period.last:%Y-%m}"}
-        return xlsx_response(name, build_workbook(title, statistics_headers(), statistics_table(rows, total)))  # fmt: skip
+        return xlsx_response(name, build_workbook(title, statistics_headers(), statistics_table(rows, total), money=STATISTICS_MONEY))  # fmt: skip
     result = collection_rate.report(sites=sites, period=period)
     points = collection_rate.trend(sites=sites, year=period.last.year)
     month_target = collection_rate.targets_for(None if company else request.site)["month"]

@@ -59,7 +59,8 @@ def late_fee_list(request):
             for r in map(late_fee_queries.row, lines.iterator(chunk_size=2000))
         ]  # fmt: skip
         name = _("late-fees-%(day)s.xlsx") % {"day": timezone.localdate().isoformat()}
-        return xlsx_response(name, build_workbook(_("Late fees"), headers, table))
+        money = [5, 6, 8, 9, 10, 11]  # principal, outstanding, accrued, waived, to post, posted
+        return xlsx_response(name, build_workbook(_("Late fees"), headers, table, money=money))
     zero = Value(ZERO, output_field=SUM)
     totals = lines.order_by().aggregate(
         count=Count("pk"),

@@ -102,7 +102,8 @@ def statement_xlsx(request, pk):
         _("Paid or cancelled"),
         _("Balance"),
     ]
-    return xlsx_response(_("statement-%(unit)s.xlsx") % {"unit": unit.code}, build_workbook(unit.code, headers, rows))  # fmt: skip
+    content = build_workbook(unit.code, headers, rows, money=[3, 4, 5])  # billed, paid, balance
+    return xlsx_response(_("statement-%(unit)s.xlsx") % {"unit": unit.code}, content)
 
 
 @site_page

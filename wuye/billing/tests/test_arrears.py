@@ -9,6 +9,7 @@ import pytest
 from wuye.billing import arrears, bill_runs, payments, refunds, services
 from wuye.billing.arrears import Filters
 from wuye.billing.models import BillLine, FeeItem
+from wuye.core.money import YUAN_FORMAT
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2027, 3, 10)
@@ -95,6 +96,9 @@ def test_the_arrears_page_filters_sorts_and_exports(history, finance, estate, si
     sheet = client.get(url, {"export": "xlsx", "building": estate["b2"].pk})
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["2-0101", "2-0102"] and rows[1][2] == 600
+    cells = load_workbook(io.BytesIO(sheet.content)).active[2]  # 2-0101: overdue, ages, earlier
+    assert [c.number_format for c in cells[2:8]] == [YUAN_FORMAT] * 6 and cells[2].data_type == "n"
+    assert cells[0].number_format == cells[1].number_format == "General"  # unit, building
     assert client.get(url, {"minimum": "abc", "older_than": "7"}).status_code == 200  # ignored
 
 

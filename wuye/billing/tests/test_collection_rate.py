@@ -19,6 +19,7 @@ from tests.errors import codes
 from wuye.billing import collection_rate
 from wuye.billing.collection_rate import Period
 from wuye.billing.models import CollectionTarget
+from wuye.core.money import YUAN_FORMAT
 
 from .collections_history import DEC, JAN, NOV, OCT, SEP, make_history
 
@@ -179,6 +180,9 @@ def test_the_page_shows_the_rate_with_its_target_and_exports_the_table(history, 
     sheet = page.get(url, {"kind": "month", "period": "2026-11", "export": "xlsx"})
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     assert rows[1][:4] == ("物业管理费", 800, 200, 25) and rows[1][8] == 1290
+    formats = [c.number_format for c in load_workbook(io.BytesIO(sheet.content)).active[2]]
+    money, rate = YUAN_FORMAT, "General"  # due, collected … owed are money; the rates are not
+    assert formats == ["General", money, money, rate, money, money, rate, money, money]
     assert rows[-1][0] == "Total" and len(rows) == 3
     assert "echarts" not in page.get(reverse("billing:arrears")).content.decode()
 

@@ -3,9 +3,11 @@ outstanding (per day or per whole month, after grace days, never past the cap), 
 day; posting once the principal is settled; waivers under the authority matrix (R-ADM-02)."""
 
 import datetime
+import io
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +25,7 @@ from wuye.billing.models import (
     LateFeeWaiver,
 )
 from wuye.core.models import AuditEntry
+from wuye.core.money import YUAN_FORMAT
 from wuye.staff.models import AuthorityRule
 
 pytestmark = pytest.mark.django_db
@@ -438,6 +441,12 @@ def test_R_FEE_04_the_late_fees_page_lists_filters_exports_and_waives(finance, o
     assert export.status_code == 200 and export["Content-Type"].startswith(
         "application/vnd.openxmlformats"
     )
+    row = openpyxl.load_workbook(io.BytesIO(export.content)).active[2]
+    # Principal, outstanding, accrued, waived and to post are money; days overdue is not; not
+    # posted yet, the posted column is blank.
+    money, plain = YUAN_FORMAT, "General"
+    assert [c.number_format for c in row[5:12]] == [money, money, plain, money, money, money, plain]
+    assert row[5].value == 100 and row[5].data_type == "n" and row[11].value is None
     waive = f"/billing/late-fees/{accruing.pk}/waive/"
     refused = cashier.post(waive, {"amount": "30", "reason": "物业服务有瑕疵"})
     assert refused.status_code == 403 and "赵会计" in refused.content.decode()
