@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from wuye.core.errors import invalid
+from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.models import Site
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
@@ -357,20 +357,23 @@ class EntryIn(Schema):
 _RELATED = {"parking_space": ParkingSpace, "carer": Employee}
 
 
-def _entry_fields(register: Register, request, site_id: int, raw: dict) -> dict:
-    """Typed values for a register's own fields; a bad value is a field error."""
+def _entry_fields(
+    register: Register, request, site_id: int, raw: dict, errors: FieldErrors
+) -> dict:
+    """Typed values for a register's own fields; each bad value is a field error in `errors`."""
     own = set(register.fields) - {register.person_field, register.unit_field}
-    unknown = sorted(set(raw) - own)
-    if unknown:
-        raise invalid(
-            unknown[0],
-            _("%(field)s is not a field of this register.") % {"field": unknown[0]},
-            "unknown_field",
+    for name in sorted(set(raw) - own):
+        errors.add(
+            name, _("%(field)s is not a field of this register.") % {"field": name}, "unknown_field"
         )
     values = {}
     for name, value in raw.items():
+        if name not in own:
+            continue
         if name in _RELATED:
-            values[name] = _on_site(_RELATED[name], request, value, site_id=site_id, field=name)
+            values[name] = errors.check(
+                _on_site, _RELATED[name], request, value, site_id=site_id, field=name
+            )
             continue
         field = register.model._meta.get_field(name)
         try:
@@ -378,9 +381,10 @@ def _entry_fields(register: Register, request, site_id: int, raw: dict) -> dict:
                 field.to_python(value) if value not in (None, "") else field.get_default()
             )
         except ValidationError as exc:
-            raise invalid(name, exc.messages[0], "invalid") from exc
+            errors.add(name, exc.messages[0], "invalid")
+            continue
         if field.choices and values[name] and values[name] not in dict(field.flatchoices):
-            raise invalid(name, _("Unknown choice."), "invalid_choice")
+            errors.add(name, _("Unknown choice."), "invalid_choice")
     return values
 
 
@@ -390,14 +394,15 @@ def _entry_fields(register: Register, request, site_id: int, raw: dict) -> dict:
 def create_entry(request, code: str, payload: EntryIn):
     register = get_register(code)
     site = _site(request, payload.site)
-    fields = _entry_fields(register, request, site.pk, payload.fields)
-    fields[register.person_field] = _on_site(
-        Person, request, payload.person, site_id=site.pk, field=register.person_field
-    )
-    if register.unit_field:
-        fields[register.unit_field] = _on_site(
-            Unit, request, payload.unit, site_id=site.pk, field=register.unit_field
+    with collecting() as errors:
+        fields = _entry_fields(register, request, site.pk, payload.fields, errors)
+        fields[register.person_field] = errors.check(
+            _on_site, Person, request, payload.person, site_id=site.pk, field=register.person_field
         )
+        if register.unit_field:
+            fields[register.unit_field] = errors.check(
+                _on_site, Unit, request, payload.unit, site_id=site.pk, field=register.unit_field
+            )
     entry = services.add_entry(register=register, site=site, actor=request.user, **fields)
     return Status(201, _entry_out(register, _entries(register, request).get(pk=entry.pk)))
 
@@ -411,11 +416,17 @@ class EntryPatch(Schema):
 def update_entry(request, code: str, entry_id: int, payload: EntryPatch):
     register = get_register(code)
     entry = access_object(register.model, request.user, entry_id)
-    fields = _entry_fields(register, request, entry.site_id, payload.fields)
-    if payload.unit is not None and register.unit_field:
-        fields[register.unit_field] = _on_site(
-            Unit, request, payload.unit, site_id=entry.site_id, field=register.unit_field
-        )
+    with collecting() as errors:
+        fields = _entry_fields(register, request, entry.site_id, payload.fields, errors)
+        if payload.unit is not None and register.unit_field:
+            fields[register.unit_field] = errors.check(
+                _on_site,
+                Unit,
+                request,
+                payload.unit,
+                site_id=entry.site_id,
+                field=register.unit_field,
+            )
     services.update_entry(entry=entry, actor=request.user, **fields)
     return _entry_out(register, _entries(register, request).get(pk=entry.pk))
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import record_create, record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 from wuye.estate.services import update_unit
@@ -127,11 +127,13 @@ def register_move_in(
     ensure_can(actor, "people.add_movein", unit.site_id)
     checklist = list(dict.fromkeys(checklist or []))
     unknown = sorted(set(checklist) - CHECKLIST_CODES)
-    if unknown:
-        raise invalid("checklist", _("Unknown checklist item: %(items)s") % {"items": unknown})
-    if keys_handed < 0:
-        raise invalid("keys_handed", _("Keys handed over can't be negative."), "negative")
-    _check_past("moved_in_on", moved_in_on, _("Move-in date"))
+    with collecting() as errors:
+        if unknown:
+            errors.add("checklist", _("Unknown checklist item: %(items)s") % {"items": unknown})
+        if keys_handed < 0:
+            errors.add("keys_handed", _("Keys handed over can't be negative."), "negative")
+        errors.check(_check_past, "moved_in_on", moved_in_on, _("Move-in date"))
+        shares = errors.check(_check_owners, unit, owners)
     with transaction.atomic():
         unit = _lock_unit(unit)
         if Ownership.objects.filter(unit=unit, ended_on__isnull=True).exists():
@@ -144,7 +146,6 @@ def register_move_in(
                 % {"unit": unit.code},
                 "has_owners",
             )
-        shares = _check_owners(unit, owners)
         move_in = MoveIn.objects.create(
             site_id=unit.site_id,
             unit=unit,
@@ -173,7 +174,6 @@ def transfer_ownership(
     """产权变更: the current owners' title ends on the transfer date and stays as history; the
     buyers' title starts that day."""
     ensure_can(actor, "people.add_ownershiptransfer", unit.site_id)
-    _check_past("transferred_on", transferred_on, _("Transfer date"))
     with transaction.atomic():
         unit = _lock_unit(unit)
         current = list(
@@ -188,15 +188,17 @@ def transfer_ownership(
                 % {"unit": unit.code},
                 "no_owner",
             )
-        latest_title = max(o.title_date for o in current)
-        if transferred_on < latest_title:
-            raise invalid(
-                "transferred_on",
-                _("The transfer can't be before the current owners took title (%(date)s).")
-                % {"date": latest_title.isoformat()},
-                "before_title",
-            )
-        shares = _check_owners(unit, buyers)
+        with collecting() as errors:
+            errors.check(_check_past, "transferred_on", transferred_on, _("Transfer date"))
+            latest_title = max(o.title_date for o in current)
+            if not errors.has("transferred_on") and transferred_on < latest_title:
+                errors.add(
+                    "transferred_on",
+                    _("The transfer can't be before the current owners took title (%(date)s).")
+                    % {"date": latest_title.isoformat()},
+                    "before_title",
+                )
+            shares = errors.check(_check_owners, unit, buyers)
         transfer = OwnershipTransfer.objects.create(
             site_id=unit.site_id,
             unit=unit,

@@ -364,38 +364,41 @@ def _date(entry, name: str):
 
 
 def check_entry(register: Register, entry: RegisterEntry) -> None:
-    """What every entry of `register` must satisfy before it is saved."""
-    person = getattr(entry, register.person_field, None)
-    if person is None:
-        raise invalid(register.person_field, _("Choose a person."), "required")
-    _related_on_site(entry, register.person_field, entry.site_id)
-    if register.unit_field:
-        _related_on_site(entry, register.unit_field, entry.site_id)
-    today = timezone.localdate()
-    for name in register.past_dates:
-        value = _date(entry, name)
-        if value and value > today:
-            raise invalid(
-                name,
-                _("%(label)s can't be in the future.")
-                % {"label": entry._meta.get_field(name).verbose_name},
-                "future",
-            )
-    for later, earlier in _DATE_ORDER.get(register.code, ()):
-        after, before = _date(entry, later), _date(entry, earlier)
-        if after and before and after < before:
-            raise invalid(
-                later,
-                _("%(later)s can't be before %(earlier)s.")
-                % {
-                    "later": entry._meta.get_field(later).verbose_name,
-                    "earlier": entry._meta.get_field(earlier).verbose_name,
-                },
-                "before_start",
-            )
-    extra = _EXTRA_CHECKS.get(register.code)
-    if extra:
-        extra(entry)
+    """What every entry of `register` must satisfy before it is saved; every field's error is
+    told at once."""
+    with collecting() as errors:
+        person = getattr(entry, register.person_field, None)
+        if person is None:
+            errors.add(register.person_field, _("Choose a person."), "required")
+        else:
+            errors.check(_related_on_site, entry, register.person_field, entry.site_id)
+        if register.unit_field:
+            errors.check(_related_on_site, entry, register.unit_field, entry.site_id)
+        today = timezone.localdate()
+        for name in register.past_dates:
+            value = _date(entry, name)
+            if value and value > today:
+                errors.add(
+                    name,
+                    _("%(label)s can't be in the future.")
+                    % {"label": entry._meta.get_field(name).verbose_name},
+                    "future",
+                )
+        for later, earlier in _DATE_ORDER.get(register.code, ()):
+            after, before = _date(entry, later), _date(entry, earlier)
+            if after and before and after < before and not errors.has(later, earlier):
+                errors.add(
+                    later,
+                    _("%(later)s can't be before %(earlier)s.")
+                    % {
+                        "later": entry._meta.get_field(later).verbose_name,
+                        "earlier": entry._meta.get_field(earlier).verbose_name,
+                    },
+                    "before_start",
+                )
+        extra = _EXTRA_CHECKS.get(register.code)
+        if extra:
+            extra(entry, errors)
 
 
 _DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
@@ -413,26 +416,31 @@ _DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _required(entry, *names: str) -> None:
+def _required(entry, errors: FieldErrors, *names: str) -> None:
     for name in names:
         value = getattr(entry, name, None)
         if value in (None, ""):
-            raise invalid(
+            errors.add(
                 name,
                 _("%(label)s is required.") % {"label": entry._meta.get_field(name).verbose_name},
                 "required",
             )
 
 
-def _check_owner(entry: Ownership) -> None:
-    _required(entry, "unit", "title_date", "share")
+def _check_owner(entry: Ownership, errors: FieldErrors) -> None:
+    _required(entry, errors, "unit", "title_date", "share")
+    if errors.has("share"):
+        return
     if not Decimal("0") < Decimal(entry.share) <= Decimal("100"):
-        raise invalid("share", _("A share is more than 0% and at most 100%."), "share_range")
+        errors.add("share", _("A share is more than 0% and at most 100%."), "share_range")
+        return
+    if errors.has("unit"):
+        return  # the shares the unit's other owners hold need the unit
     others = Ownership.objects.filter(unit_id=entry.unit_id, ended_on__isnull=True).exclude(
         pk=entry.pk
     ).aggregate(total=Sum("share"))["total"] or Decimal("0")
     if entry.ended_on is None and others + Decimal(entry.share) > 100:
-        raise invalid(
+        errors.add(
             "share",
             _("The owners of %(unit)s already hold %(held)s%%; at most %(left)s%% is left.")
             % {"unit": entry.unit.code, "held": others, "left": Decimal("100") - others},
@@ -440,42 +448,47 @@ def _check_owner(entry: Ownership) -> None:
         )
 
 
-def _check_tenant(entry) -> None:
-    _required(entry, "unit", "lease_start", "lease_end")
+def _check_tenant(entry, errors: FieldErrors) -> None:
+    _required(entry, errors, "unit", "lease_start", "lease_end")
 
 
-def _check_unit_required(entry) -> None:
-    _required(entry, "unit")
+def _check_unit_required(entry, errors: FieldErrors) -> None:
+    _required(entry, errors, "unit")
 
 
-def _check_shop(entry) -> None:
-    _required(entry, "unit", "name", "licence_number")
-    if entry.unit.use not in (Unit.Use.SHOP, Unit.Use.OFFICE):
-        raise invalid(
+def _check_shop(entry, errors: FieldErrors) -> None:
+    _required(entry, errors, "unit", "name", "licence_number")
+    if not errors.has("unit") and entry.unit.use not in (Unit.Use.SHOP, Unit.Use.OFFICE):
+        errors.add(
             "unit",
             _("%(unit)s is a %(use)s, not a shop.")
             % {"unit": entry.unit.code, "use": entry.unit.get_use_display()},
             "not_a_shop",
         )
-    entry.licence_number = check_uscc(entry.licence_number, "licence_number")
+    if not errors.has("licence_number"):
+        code = errors.check(check_uscc, entry.licence_number, "licence_number")
+        if code is not None:
+            entry.licence_number = code
 
 
-def _check_dog(entry) -> None:
-    _required(entry, "unit", "breed")
+def _check_dog(entry, errors: FieldErrors) -> None:
+    _required(entry, errors, "unit", "breed")
 
 
-def _check_vehicle(entry) -> None:
+def _check_vehicle(entry, errors: FieldErrors) -> None:
     entry.plate = normalize_plate(entry.plate)
     if not PLATE.match(entry.plate):
-        raise invalid(
+        errors.add(
             "plate",
             _("%(plate)s is not a plate number (e.g. 粤B12345 or 粤BD12345).")
             % {"plate": entry.plate or "—"},
             "bad_plate",
         )
-    _related_on_site(entry, "parking_space", entry.site_id)
+    errors.check(_related_on_site, entry, "parking_space", entry.site_id)
     if entry.parking_space_id is None and (entry.space_term_start or entry.space_term_end):
-        raise invalid("parking_space", _("Choose the parking space the term is for."), "required")
+        errors.add("parking_space", _("Choose the parking space the term is for."), "required")
+    if errors.has("plate"):
+        return
     clash = (
         type(entry)
         .objects.of_site(entry.site_id)
@@ -483,29 +496,31 @@ def _check_vehicle(entry) -> None:
         .exclude(pk=entry.pk)
     )
     if entry.ended_on is None and clash.exists():
-        raise invalid(
+        errors.add(
             "plate",
             _("%(plate)s is already registered on this site.") % {"plate": entry.plate},
             "duplicate",
         )
 
 
-def _check_special(entry) -> None:
-    _required(entry, "kind")
-    _related_on_site(entry, "carer", entry.site_id)
+def _check_special(entry, errors: FieldErrors) -> None:
+    _required(entry, errors, "kind")
+    errors.check(_related_on_site, entry, "carer", entry.site_id)
 
 
-def _check_supplier(entry) -> None:
-    _required(entry, "company", "job")
+def _check_supplier(entry, errors: FieldErrors) -> None:
+    _required(entry, errors, "company", "job")
 
 
-def _check_committee(entry) -> None:
-    _required(entry, "term_start", "term_end")
+def _check_committee(entry, errors: FieldErrors) -> None:
+    _required(entry, errors, "term_start", "term_end")
+    if errors.has("person"):
+        return
     is_owner = Ownership.objects.filter(
         person_id=entry.person_id, site_id=entry.site_id, ended_on__isnull=True
     ).exists()
     if not is_owner:
-        raise invalid(
+        errors.add(
             "person", _("Only a current owner can sit on the owners' committee."), "not_owner"
         )
 
@@ -649,12 +664,13 @@ def _record_bulk_action(actor, entries, verb: str) -> None:
 
 def set_register_settings(*, site, actor, verification_months: int, expiry_warning_days: int):
     ensure_can(actor, "people.change_registersettings", site)
-    if not 1 <= verification_months <= 12:
-        raise invalid(
-            "verification_months", _("Verify at least once a year (1–12 months)."), "range"
-        )
-    if not 0 <= expiry_warning_days <= 365:
-        raise invalid("expiry_warning_days", _("Warn at most 365 days ahead."), "range")
+    with collecting() as errors:
+        if not 1 <= verification_months <= 12:
+            errors.add(
+                "verification_months", _("Verify at least once a year (1–12 months)."), "range"
+            )
+        if not 0 <= expiry_warning_days <= 365:
+            errors.add("expiry_warning_days", _("Warn at most 365 days ahead."), "range")
     with transaction.atomic():
         current, _created = RegisterSettings.objects.select_for_update().get_or_create(site=site)
         before = snapshot(current)

@@ -272,3 +272,50 @@ def test_r_cus_05_the_privacy_report_needs_its_permission(site_a, clerk_a, manag
     report = client_of(manager).get(f"{BASE}/privacy-report", {"site": site_a.pk})
     assert report.status_code == 200
     assert report.json()["total_views"] == 0
+
+
+def test_a_register_entry_reports_every_bad_field_at_once(owned, zhang, site_a, clerk_a, client_of):
+    response = client_of(clerk_a).post(
+        f"{BASE}/registers/vehicles/entries",
+        {
+            "site": site_a.pk,
+            "person": zhang.pk,
+            "unit": owned.pk,
+            "fields": {
+                "plate": "ABC",
+                "space_term_start": "2025-06-01",
+                "space_term_end": "2025-01-01",
+            },
+        },
+        content_type=JSON,
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("plate", "bad_plate"),
+        ("parking_space", "required"),
+        ("space_term_end", "before_start"),
+    }
+    from wuye.people.models import Vehicle
+
+    assert not Vehicle.objects.exists()
+
+
+def test_a_register_entry_with_values_of_the_wrong_type_names_every_one_at_once(
+    owned, site_a, clerk_a, client_of
+):
+    response = client_of(clerk_a).post(
+        f"{BASE}/registers/dogs/entries",
+        {
+            "site": site_a.pk,
+            "person": 999999,
+            "unit": owned.pk,
+            "fields": {"breed": "柯基", "vaccinated_on": "yesterday", "wings": 2},
+        },
+        content_type=JSON,
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("keeper", "unknown"),
+        ("vaccinated_on", "invalid"),
+        ("wings", "unknown_field"),
+    }

@@ -20,6 +20,7 @@ from wuye.people.models import (
     Pet,
     RegisterSettings,
     Tenancy,
+    Vehicle,
 )
 from wuye.people.registers import REGISTERS
 
@@ -415,6 +416,27 @@ def test_a_lease_ending_before_it_starts_gets_400_and_writes_nothing(
     ]
     assert not Tenancy.objects.exists()
     assert not Person.objects.exists()
+
+
+def test_a_register_entry_form_reports_every_bad_field_at_once(
+    owned_unit, zhang, clerk_a, client_of
+):
+    response = client_of(clerk_a).post(
+        "/people/registers/vehicles/new/",
+        {
+            "person": str(zhang.pk),
+            "unit": "1栋0801",
+            "plate": "ABC",
+            "space_term_start": "2025-01-01",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors.as_data()
+    assert {field: [e.code for e in errors[field]] for field in errors} == {
+        "plate": ["bad_plate"],
+        "parking_space": ["required"],
+    }
+    assert not Vehicle.objects.exists()
 
 
 def test_a_tenant_moves_in_and_out_through_the_pages(vacant_units, li, clerk_a, client_of):
