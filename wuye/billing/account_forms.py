@@ -7,10 +7,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.money import format_yuan
 from wuye.estate.models import ParkingSpace, Unit
 
 from .models import FeeItem, Payment
-from .money import CENT
 
 
 def _money(label, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
@@ -48,8 +48,8 @@ class LabelledChoiceField(forms.ModelChoiceField):
 
 def line_label(line) -> str:
     paid = getattr(line, "paid", None)
-    text = f"{line.fee_item.name} {line.period_start:%Y-%m} ¥{line.amount}"
-    return text + (f" · {_('paid')} ¥{paid.quantize(CENT)}" if paid else "")
+    text = f"{line.fee_item.name} {line.period_start:%Y-%m} {format_yuan(line.amount)}"
+    return text + (f" · {_('paid')} {format_yuan(paid)}" if paid else "")
 
 
 class ChargeForm(forms.Form):
@@ -99,7 +99,10 @@ class ApplyDepositForm(forms.Form):
     def __init__(self, *args, open_lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lines"].choices = [
-            (line.pk, f"{line.fee_item.name} {line.period_start:%Y-%m} ¥{line.outstanding}")
+            (
+                line.pk,
+                f"{line.fee_item.name} {line.period_start:%Y-%m} {format_yuan(line.outstanding)}",
+            )
             for line in open_lines
         ]
 
@@ -137,9 +140,11 @@ class RefundCreditForm(RefundForm):
         field = self.fields["fee_item"]
         field.queryset = FeeItem.objects.filter(pk__in=[item.pk for item in held if item])
         amounts = {item.pk: amount for item, amount in held.items() if item}
-        field.label_from_instance = lambda item: _("earmarked for %(item)s · ¥%(amount)s") % {
-            "item": item.name, "amount": amounts.get(item.pk)}  # fmt: skip
-        field.empty_label = _("General credit · ¥%(amount)s") % {"amount": held.get(None, 0)}
+        field.label_from_instance = lambda item: _("earmarked for %(item)s · %(amount)s") % {
+            "item": item.name, "amount": format_yuan(amounts.get(item.pk))}  # fmt: skip
+        field.empty_label = _("General credit · %(amount)s") % {
+            "amount": format_yuan(held.get(None, 0))
+        }
 
 
 class RefundDepositForm(RefundForm):
@@ -158,7 +163,7 @@ class CancelLineForm(forms.Form):
 class VoidPaymentForm(forms.Form):
     payment = LabelledChoiceField(
         label=_("Payment"), queryset=None,
-        labeller=lambda p: f"{p.receipt.number} · {p.received_at:%Y-%m-%d} · ¥{p.amount} · {p.get_method_display()}",
+        labeller=lambda p: f"{p.receipt.number} · {p.received_at:%Y-%m-%d} · {format_yuan(p.amount)} · {p.get_method_display()}",
     )  # fmt: skip
     reason = _reason()
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wuye.core.listing import paginate
+from wuye.core.money import format_yuan
 from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
@@ -178,8 +179,8 @@ def _act(request, unit, form, *, title: str, submit: str, call, done, ask: Ask |
         ))  # fmt: skip
         if asked is not None:
             who = asked.approver_name or _("the company")
-            messages.success(request, _("Asked %(who)s to approve: %(what)s of ¥%(amount)s.") % {
-                "who": who, "what": asked.get_action_display(), "amount": asked.amount})  # fmt: skip
+            messages.success(request, _("Asked %(who)s to approve: %(what)s of %(amount)s.") % {
+                "who": who, "what": asked.get_action_display(), "amount": format_yuan(asked.amount)})  # fmt: skip
             return redirect("billing:unit_account", unit.pk)
     elif request.method == "POST":
 
@@ -214,8 +215,8 @@ def _refund_params(unit, source: str, data: dict, **related) -> dict:
 
 
 def _refunded(made: Refund) -> str:
-    return _("Refunded ¥%(amount)s (%(source)s).") % {
-        "amount": made.amount,
+    return _("Refunded %(amount)s (%(source)s).") % {
+        "amount": format_yuan(made.amount),
         "source": made.get_source_display(),
     }
 
@@ -229,8 +230,8 @@ def take_deposit(request, pk):
     return _act(
         request, unit, form, title=_("Take a deposit"), submit=_("Take the deposit"),
         call=lambda d: deposits.take_deposit(site=request.site, actor=request.user, unit=unit, **d),
-        done=lambda made: _("Deposit of ¥%(amount)s taken; receipt %(number)s.") % {
-            "amount": made.amount, "number": made.payment.receipt.number},
+        done=lambda made: _("Deposit of %(amount)s taken; receipt %(number)s.") % {
+            "amount": format_yuan(made.amount), "number": made.payment.receipt.number},
     )  # fmt: skip
 
 
@@ -246,7 +247,7 @@ def add_charge(request, pk):
             site=request.site, actor=request.user, unit=unit, fee_item=d["fee_item"],
             period_start=d["period_start"], amount=d["amount"], note=d["note"], key=f"{unit.pk}:{d['key']}",
         ),
-        done=lambda line: _("Charged ¥%(amount)s for %(item)s.") % {"amount": line.amount, "item": line.fee_item.name},
+        done=lambda line: _("Charged %(amount)s for %(item)s.") % {"amount": format_yuan(line.amount), "item": line.fee_item.name},
     )  # fmt: skip
 
 
@@ -270,7 +271,7 @@ def apply_deposit(request, pk, deposit):
         request, unit, form, title=_("Apply the deposit %(item)s to open lines") % {"item": deposit.fee_item.name},
         submit=_("Apply the deposit"),
         call=lambda d: deposits.apply_deposit(deposit=deposit, actor=request.user, amount=d["amount"], lines=d["lines"] or None),
-        done=lambda applied: _("¥%(amount)s of the deposit paid open lines.") % {"amount": applied},
+        done=lambda applied: _("%(amount)s of the deposit paid open lines.") % {"amount": format_yuan(applied)},
     )  # fmt: skip
 
 
@@ -394,11 +395,11 @@ def decide_approval(request, pk):
     if decided is None:
         return _approvals_page(request, form, status=400)
     text = (
-        _("Approved and carried out: %(what)s of ¥%(amount)s.")
+        _("Approved and carried out: %(what)s of %(amount)s.")
         if decided.state == ApprovalRequest.State.APPROVED
-        else _("Rejected: %(what)s of ¥%(amount)s.")
+        else _("Rejected: %(what)s of %(amount)s.")
     )
-    messages.success(request, text % {"what": decided.get_action_display(), "amount": decided.amount})  # fmt: skip
+    messages.success(request, text % {"what": decided.get_action_display(), "amount": format_yuan(decided.amount)})  # fmt: skip
     return redirect("billing:approvals")
 
 

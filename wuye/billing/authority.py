@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from wuye.core.money import format_yuan
 from wuye.staff.authority import approver_for, may_approve
 from wuye.staff.models import AuthorityRule, Employee
 
@@ -22,12 +23,12 @@ class BeyondAuthority(PermissionDenied):
         self.action, self.amount, self.approver = action, amount, approver
         who = approver.name if approver else _("the company")
         sentences = {
-            AuthorityRule.Action.CANCEL_BILL_LINE: _("Cancelling ¥%(amount)s is beyond your authority; %(who)s may approve it."),
-            AuthorityRule.Action.VOID_PAYMENT: _("Voiding ¥%(amount)s is beyond your authority; %(who)s may approve it."),
-            AuthorityRule.Action.REFUND: _("Refunding ¥%(amount)s is beyond your authority; %(who)s may approve it."),
-            AuthorityRule.Action.WAIVE_LATE_FEE: _("Waiving ¥%(amount)s of a late fee is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.CANCEL_BILL_LINE: _("Cancelling %(amount)s is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.VOID_PAYMENT: _("Voiding %(amount)s is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.REFUND: _("Refunding %(amount)s is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.WAIVE_LATE_FEE: _("Waiving %(amount)s of a late fee is beyond your authority; %(who)s may approve it."),
         }  # fmt: skip
-        super().__init__(sentences[action] % {"amount": amount, "who": who})
+        super().__init__(sentences[action] % {"amount": format_yuan(amount), "who": who})
 
 
 def employee_of(actor, site_id) -> Employee | None:

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
+from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 
@@ -46,11 +47,13 @@ def take_deposit(
 ) -> Deposit:  # fmt: skip
     """Take a deposit for `fee_item` (a deposit kind) from the unit, with its receipt."""
     ensure_can(actor, "billing.add_deposit", site)
-    if unit.site_id != site.pk:
-        raise invalid("unit", _("No such unit at this site."), "not_found")
-    if fee_item.site_id != site.pk or fee_item.kind != FeeItem.Kind.DEPOSIT:
-        raise invalid("fee_item", _("Choose one of this site's deposit items."), "not_deposit")
-    amount, tendered, change = checked_money(method, amount, tendered)
+    with collecting() as errors:
+        if unit.site_id != site.pk:
+            errors.add("unit", _("No such unit at this site."), "not_found")
+        if fee_item.site_id != site.pk or fee_item.kind != FeeItem.Kind.DEPOSIT:
+            errors.add("fee_item", _("Choose one of this site's deposit items."), "not_deposit")
+        money = errors.check(checked_money, method, amount, tendered)
+    amount, tendered, change = money
     with transaction.atomic():
         payment = Payment.objects.create(
             site=site, unit=unit, payer=payer.strip()[:100], method=method, amount=amount,
@@ -77,7 +80,7 @@ def apply_deposit(*, deposit: Deposit, actor, amount=None, lines=None) -> Decima
         if amount not in (None, ""):
             amount, _tendered, _change = checked_money(Payment.Method.TRANSFER, amount, None)
             if amount > available:
-                raise invalid("amount", _("Only ¥%(held)s of this deposit is held.") % {"held": available}, "more_than_held")  # fmt: skip
+                raise invalid("amount", _("Only %(held)s of this deposit is held.") % {"held": format_yuan(available)}, "more_than_held")  # fmt: skip
         else:
             amount = available
         if amount <= 0:

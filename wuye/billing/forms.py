@@ -7,6 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.money import format_yuan
+
 from .models import FeeItem, Payment
 
 
@@ -63,7 +65,10 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, open_lines=(), site=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lines"].choices = [
-            (line.pk, f"{line.fee_item.name} {line.period_start:%Y-%m} ¥{line.outstanding}")
+            (
+                line.pk,
+                f"{line.fee_item.name} {line.period_start:%Y-%m} {format_yuan(line.outstanding)}",
+            )
             for line in open_lines
         ]
         if site is not None:

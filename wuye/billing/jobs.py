@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from wuye.core.jobs import Progress, job_handler, start_job
 from wuye.core.models import Job, Site, SiteMembership
+from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 
 from . import bill_runs
@@ -75,8 +76,8 @@ def run_bills_job(job: Job, progress: Progress) -> dict:
     total = Decimal(run.total).quantize(CENT)
     if run.lines:
         message = ngettext(
-            "%(lines)s line posted, ¥%(total)s.", "%(lines)s lines posted, ¥%(total)s.", run.lines
-        ) % {"lines": run.lines, "total": total}
+            "%(lines)s line posted, %(total)s.", "%(lines)s lines posted, %(total)s.", run.lines
+        ) % {"lines": run.lines, "total": format_yuan(total)}
     else:
         message = ""  # the page says why nothing was posted, in the reader's language
     progress.job.message = message

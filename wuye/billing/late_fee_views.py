@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wuye.core.listing import paginate, query_without_page, wants_export
+from wuye.core.money import format_yuan
 from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
@@ -106,9 +107,9 @@ def waive(request, pk):
             params={"late_fee": late_fee.pk, "amount": str(d["amount"])}, reason=d["reason"],
         ))  # fmt: skip
         if asked is not None:
-            messages.success(request, _("Asked %(who)s to approve: %(what)s of ¥%(amount)s.") % {
+            messages.success(request, _("Asked %(who)s to approve: %(what)s of %(amount)s.") % {
                 "who": asked.approver_name or _("the company"), "what": asked.get_action_display(),
-                "amount": asked.amount})  # fmt: skip
+                "amount": format_yuan(asked.amount)})  # fmt: skip
             return _back(request, "billing:late_fees")
     elif request.method == "POST":
         try:
@@ -117,7 +118,7 @@ def waive(request, pk):
         except BeyondAuthority as exc:
             beyond, waiver = exc, None
         if waiver is not None:
-            messages.success(request, _("Waived ¥%(amount)s of the late fee.") % {"amount": waiver.amount})  # fmt: skip
+            messages.success(request, _("Waived %(amount)s of the late fee.") % {"amount": format_yuan(waiver.amount)})  # fmt: skip
             return _back(request, "billing:late_fees")
     principal = late_fee.bill_line
     title = _("Waive the late fee on %(item)s %(period)s") % {
@@ -141,7 +142,9 @@ def post_now(request, pk):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("Late fee of ¥%(amount)s charged.") % {"amount": line.amount})
+        messages.success(
+            request, _("Late fee of %(amount)s charged.") % {"amount": format_yuan(line.amount)}
+        )
     return _back(request, "billing:late_fees")
 
 

@@ -54,8 +54,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create, record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.models import Job, Site
+from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 from wuye.staff.models import AuthorityRule
 
@@ -97,34 +98,38 @@ def _decimal(field: str, value, message: str) -> Decimal:
 
 
 def _checked_rule(basis, rate_percent, grace_days, cap_percent) -> dict:
-    if basis not in Basis.values:
-        raise invalid("basis", _("Choose per day or per month."), "invalid_choice")
-    rate = _decimal("rate_percent", rate_percent, _("Enter the rate in percent, like 0.05."))
-    if rate <= 0:
-        raise invalid("rate_percent", _("The rate must be more than zero."), "not_positive")
-    if rate > 100 or rate != rate.quantize(E4):
-        raise invalid("rate_percent", _("The rate is at most 100%, to 4 decimals."), "range")
-    cap = _decimal(
-        "cap_percent",
-        cap_percent,
-        _("A late fee needs a cap: at most this percent of the principal (1 to 100)."),
-    )
-    if not 0 < cap <= 100 or cap != cap.quantize(CENT):
-        raise invalid(
-            "cap_percent",
-            _("The cap is more than 0% and at most 100% of the principal, to 2 decimals."),
-            "range",
+    """The rule's values, or every bad one's error at once."""
+    with collecting() as errors:
+        if basis not in Basis.values:
+            errors.add("basis", _("Choose per day or per month."), "invalid_choice")
+        rate = errors.check(
+            _decimal, "rate_percent", rate_percent, _("Enter the rate in percent, like 0.05.")
         )
-    try:
-        grace = int(grace_days if grace_days not in (None, "") else 0)
-    except (TypeError, ValueError):
-        raise invalid(
-            "grace_days", _("Enter the grace days as a whole number."), "invalid"
-        ) from None
-    if grace < 0:
-        raise invalid("grace_days", _("Grace days can't be negative."), "negative")
-    if grace > 366:
-        raise invalid("grace_days", _("Grace is at most 366 days."), "range")
+        if rate is not None and rate <= 0:
+            errors.add("rate_percent", _("The rate must be more than zero."), "not_positive")
+        elif rate is not None and (rate > 100 or rate != rate.quantize(E4)):
+            errors.add("rate_percent", _("The rate is at most 100%, to 4 decimals."), "range")
+        cap = errors.check(
+            _decimal,
+            "cap_percent",
+            cap_percent,
+            _("A late fee needs a cap: at most this percent of the principal (1 to 100)."),
+        )
+        if cap is not None and (not 0 < cap <= 100 or cap != cap.quantize(CENT)):
+            errors.add(
+                "cap_percent",
+                _("The cap is more than 0% and at most 100% of the principal, to 2 decimals."),
+                "range",
+            )
+        try:
+            grace = int(grace_days if grace_days not in (None, "") else 0)
+        except (TypeError, ValueError):
+            errors.add("grace_days", _("Enter the grace days as a whole number."), "invalid")
+        else:
+            if grace < 0:
+                errors.add("grace_days", _("Grace days can't be negative."), "negative")
+            if grace > 366:
+                errors.add("grace_days", _("Grace is at most 366 days."), "range")
     return {"basis": basis, "rate_percent": rate.quantize(E4), "grace_days": grace, "cap_percent": cap.quantize(CENT)}  # fmt: skip
 
 
@@ -517,7 +522,8 @@ def checked_waiver(late_fee: LateFee, amount) -> Decimal:
     if amount > available:
         raise invalid(
             "amount",
-            _("Only ¥%(available)s of this late fee can be waived.") % {"available": available},
+            _("Only %(available)s of this late fee can be waived.")
+            % {"available": format_yuan(available)},
             "more_than_available",
         )
     return amount
@@ -530,9 +536,12 @@ def waive_late_fee(
     that much (authority matrix: waive late fee); otherwise the refusal names who may, and the
     actor can ask them (`approvals.request_approval`). Nothing is written on a refusal."""
     reason = (reason or "").strip()
-    if not reason:
-        raise invalid("reason", _("Say why the late fee is waived."), "required")
-    amount = checked_waiver(late_fee, amount)
+    if late_fee.charge_line_id is not None:  # a state, told before the fields
+        raise invalid(None, _("This late fee is posted: cancel its line instead."), "posted")
+    with collecting() as errors:
+        if not reason:
+            errors.add("reason", _("Say why the late fee is waived."), "required")
+        amount = errors.check(checked_waiver, late_fee, amount)
     site = late_fee.site
     within_authority(actor, site, ACTION, amount)
     ensure_can(actor, WAIVE_PERM, site)

@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
+from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
@@ -156,20 +157,24 @@ def ledger(unit: Unit) -> Ledger:
 
 
 def checked_money(method: str, amount, tendered) -> tuple[Decimal, Decimal | None, Decimal]:
-    """The amount, the cash tendered and the change of money taken, or a field error."""
-    try:
-        amount = as_decimal(amount).quantize(CENT)
-        tendered = None if tendered in (None, "") else as_decimal(tendered).quantize(CENT)
-    except ValueError:
-        raise invalid("amount", _("Enter the amount in yuan, like 350.00."), "invalid") from None
-    if amount <= 0:
-        raise invalid("amount", _("A payment must be more than zero."), "not_positive")
-    if method not in Payment.Method.values:
-        raise invalid("method", _("Choose how the money was paid."), "invalid_choice")
+    """The amount, the cash tendered and the change of money taken, or the field errors of
+    all three at once."""
+    with collecting() as errors:
+        try:
+            amount = as_decimal(amount).quantize(CENT)
+            tendered = None if tendered in (None, "") else as_decimal(tendered).quantize(CENT)
+        except ValueError:
+            errors.add("amount", _("Enter the amount in yuan, like 350.00."), "invalid")
+        else:
+            if amount <= 0:
+                errors.add("amount", _("A payment must be more than zero."), "not_positive")
+        if method not in Payment.Method.values:
+            errors.add("method", _("Choose how the money was paid."), "invalid_choice")
+        elif method == Payment.Method.CASH and not errors.has("amount") and tendered is not None:
+            if tendered < amount:
+                errors.add("tendered", _("The cash handed over is less than the amount."), "short")
     if method != Payment.Method.CASH or tendered is None:
         return amount, None, ZERO
-    if tendered < amount:
-        raise invalid("tendered", _("The cash handed over is less than the amount."), "short")
     return amount, tendered, tendered - amount
 
 
@@ -198,9 +203,11 @@ def take_payment(
         earlier = _by_key(site, key)
         if earlier is not None:
             return _same_retry(earlier, unit, amount)
-    amount, tendered, change = checked_money(method, amount, tendered)
-    if earmark is not None and (earmark.site_id != site.pk or not take_rest_as_credit):
-        raise invalid("earmark", _("Earmark credit of this site's fee items, taken as credit."), "invalid")  # fmt: skip
+    with collecting() as errors:
+        money = errors.check(checked_money, method, amount, tendered)
+        if earmark is not None and (earmark.site_id != site.pk or not take_rest_as_credit):
+            errors.add("earmark", _("Earmark credit of this site's fee items, taken as credit."), "invalid")  # fmt: skip
+    amount, tendered, change = money
     try:
         with transaction.atomic():
             open_ = lock_open_lines(unit, lines)
@@ -213,9 +220,9 @@ def take_payment(
                 raise invalid(
                     "amount",
                     _(
-                        "¥%(amount)s is more than the ¥%(open)s open; take the rest as credit or lower the amount."
+                        "%(amount)s is more than the %(open)s open; take the rest as credit or lower the amount."
                     )
-                    % {"amount": amount, "open": outstanding},
+                    % {"amount": format_yuan(amount), "open": format_yuan(outstanding)},
                     "more_than_open",
                 )
             payment = Payment.objects.create(

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from wuye.core.money import format_yuan
 from wuye.estate.models import Unit
 from wuye.people.queries import search_people, with_current_units
 
@@ -77,7 +78,7 @@ def statement(unit: Unit) -> list[Entry]:
         to_credit = sum((c.amount for c in payment.credits.all() if c.amount > 0), ZERO)
         what = _("paid") + f" · {payment.get_method_display()}"
         if to_credit:
-            what += " · " + _("¥%(amount)s to credit") % {"amount": to_credit}
+            what += " · " + _("%(amount)s to credit") % {"amount": format_yuan(to_credit)}
         number = payment.receipt.number if hasattr(payment, "receipt") else ""
         entries.append(Entry(payment.received_at, what, number, credit=allocated))
         if payment.voided_at:
@@ -93,7 +94,7 @@ def statement(unit: Unit) -> list[Entry]:
         source = _("paid from credit") if allocation.from_credit else _("paid from deposit")
         entries.append(Entry(allocation.created_at, f"{source} · {allocation.bill_line.fee_item.name}", "", credit=allocation.amount))  # fmt: skip
     for deposit in Deposit.objects.filter(unit=unit).select_related("fee_item", "payment__receipt"):
-        what = _("deposit taken · %(item)s · ¥%(amount)s held apart") % {"item": deposit.fee_item.name, "amount": deposit.amount}  # fmt: skip
+        what = _("deposit taken · %(item)s · %(amount)s held apart") % {"item": deposit.fee_item.name, "amount": format_yuan(deposit.amount)}  # fmt: skip
         entries.append(Entry(deposit.created_at, what, deposit.payment.receipt.number))
     for made in Refund.objects.filter(unit=unit).select_related("bill_line__fee_item", "deposit__fee_item"):  # fmt: skip
         if made.source == Refund.Source.LINE:
@@ -101,7 +102,7 @@ def statement(unit: Unit) -> list[Entry]:
             entries.append(Entry(made.refunded_at, what, "", debit=made.amount))
         else:
             of = made.deposit.fee_item.name if made.deposit_id else _("prepaid credit")
-            what = _("refunded") + f" · {of} · ¥{made.amount} · {made.reason}"
+            what = _("refunded") + f" · {of} · {format_yuan(made.amount)} · {made.reason}"
             entries.append(Entry(made.refunded_at, what, ""))
     entries.sort(key=lambda e: e.at)
     balance = ZERO

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
+from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 from wuye.staff.models import AuthorityRule
@@ -48,7 +49,7 @@ def check_available(*, unit: Unit, source: str, amount, bill_line=None, deposit=
     else:
         raise invalid("source", _("Choose what is refunded."), "invalid_choice")
     if amount > available:
-        raise invalid("amount", _("Only ¥%(available)s can be refunded.") % {"available": available}, "more_than_available")  # fmt: skip
+        raise invalid("amount", _("Only %(available)s can be refunded.") % {"available": format_yuan(available)}, "more_than_available")  # fmt: skip
     return named
 
 
@@ -60,12 +61,14 @@ def refund(
     """Pay money back to the unit. `approval`: an approved request that covers it (the
     authority check is then the approver's, already made)."""
     ensure_can(actor, "billing.add_refund", site)
-    if unit.site_id != site.pk:
-        raise invalid("unit", _("No such unit at this site."), "not_found")
     reason = (reason or "").strip()
-    if not reason:
-        raise invalid("reason", _("Say why the money is refunded."), "required")
-    amount, _tendered, _change = checked_money(method, amount, None)
+    with collecting() as errors:
+        if unit.site_id != site.pk:
+            errors.add("unit", _("No such unit at this site."), "not_found")
+        if not reason:
+            errors.add("reason", _("Say why the money is refunded."), "required")
+        money = errors.check(checked_money, method, amount, None)
+    amount, _tendered, _change = money
     if approval is None:
         require_authority(actor, site.pk, AuthorityRule.Action.REFUND, amount)
     with transaction.atomic():

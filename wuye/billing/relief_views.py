@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wuye.core.listing import paginate, query_without_page
+from wuye.core.money import format_yuan
 from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
@@ -191,8 +192,8 @@ def pay_ahead(request, pk):
             tendered=d["tendered"], payer=d["payer"], idempotency_key=d["idempotency_key"],
         ))  # fmt: skip
         if done is not None:
-            messages.success(request, _("Paid ahead %(months)s months; relief ¥%(relief)s, received ¥%(paid)s.") % {
-                "months": len(done.lines), "relief": done.relief, "paid": done.to_pay})  # fmt: skip
+            messages.success(request, _("Paid ahead %(months)s months; relief %(relief)s, received %(paid)s.") % {
+                "months": len(done.lines), "relief": format_yuan(done.relief), "paid": format_yuan(done.to_pay)})  # fmt: skip
             return redirect("billing:unit_account", unit.pk)
     quotes = []
     for rule in rules:
@@ -220,9 +221,9 @@ def cancel_entry(request, pk):
         except BeyondAuthority as exc:
             beyond, done = exc, None
         if done is not None:
-            messages.success(request, _("The relief of ¥%(amount)s is cancelled; it is owed again.") % {"amount": done.amount})  # fmt: skip
+            messages.success(request, _("The relief of %(amount)s is cancelled; it is owed again.") % {"amount": format_yuan(done.amount)})  # fmt: skip
             return redirect("billing:unit_account", entry.unit_id)
-    title = _("Cancel relief on %(item)s %(period)s (¥%(amount)s)") % {
-        "item": entry.bill_line.fee_item.name, "period": f"{entry.bill_line.period_start:%Y-%m}", "amount": entry.amount}  # fmt: skip
+    title = _("Cancel relief on %(item)s %(period)s (%(amount)s)") % {
+        "item": entry.bill_line.fee_item.name, "period": f"{entry.bill_line.period_start:%Y-%m}", "amount": format_yuan(entry.amount)}  # fmt: skip
     context = {"unit": entry.unit, "form": form, "title": title, "submit": _("Cancel the relief"), "beyond": beyond, "may_ask": False, "danger": True}  # fmt: skip
     return render(request, "billing/approval_action.html", context, status=403 if beyond else form_status(form))  # fmt: skip

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from wuye.core.money import format_yuan
 from wuye.core.pages import site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
@@ -61,8 +62,8 @@ def unit_account(request, pk):
             idempotency_key=d["idempotency_key"],
         ))  # fmt: skip
         if payment is not None:
-            messages.success(request, _("Received ¥%(amount)s; receipt %(number)s.") % {
-                "amount": payment.amount, "number": payment.receipt.number})  # fmt: skip
+            messages.success(request, _("Received %(amount)s; receipt %(number)s.") % {
+                "amount": format_yuan(payment.amount), "number": payment.receipt.number})  # fmt: skip
             return redirect("billing:unit_account", unit.pk)
     context = {
         "unit": unit,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.jobs import Progress, job_handler, start_job
 from wuye.core.models import Job
+from wuye.core.money import format_yuan
 from wuye.estate.models import Building
 
 from . import services
@@ -50,8 +51,8 @@ def building_notices_job(job: Job, progress: Progress) -> dict:
     )  # fmt: skip
     batch.job = job
     batch.save(update_fields=["job"])
-    progress.job.message = _("%(count)s notices issued, ¥%(total)s in all.") % {
+    progress.job.message = _("%(count)s notices issued, %(total)s in all.") % {
         "count": batch.notices_count,
-        "total": batch.total,
+        "total": format_yuan(batch.total),
     }
     return {"batch": batch.pk, "notices": batch.notices_count, "total": str(batch.total)}

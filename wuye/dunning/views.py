@@ -21,6 +21,7 @@ from wuye.billing.money import ZERO
 from wuye.core.jobs import with_live_progress
 from wuye.core.listing import paginate, query_without_page
 from wuye.core.models import Job
+from wuye.core.money import format_yuan
 from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
@@ -118,8 +119,12 @@ def issue_notice(request, pk):
         return _unit_page(request, unit, issue=form)
     messages.success(
         request,
-        _("%(title)s %(number)s issued: ¥%(total)s.")
-        % {"title": notice.get_kind_display(), "number": notice.number, "total": notice.total},
+        _("%(title)s %(number)s issued: %(total)s.")
+        % {
+            "title": notice.get_kind_display(),
+            "number": notice.number,
+            "total": format_yuan(notice.total),
+        },
     )
     return redirect(f"{reverse('dunning:unit', args=[unit.pk])}#notice-{notice.pk}")
 

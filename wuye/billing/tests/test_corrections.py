@@ -43,7 +43,7 @@ def test_a_deposit_is_receipted_and_held_apart_from_the_bills(unit, finance, ren
     assert deposit.payment.receipt.number.startswith("RC-")
     assert ledger(unit).balance == before == D("800.00")
     assert deposits.held(deposit) == D("2000.00")
-    assert "¥2000.00" in statement(unit)[-1].what
+    assert "¥2,000.00" in statement(unit)[-1].what
 
 
 def test_a_deposit_is_applied_to_open_lines_and_the_rest_refunded(unit, finance, renovation):

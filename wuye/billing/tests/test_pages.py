@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from wuye.billing import bill_runs, services
 from wuye.billing.models import FeeItem, Payment
+from wuye.core.money import YUAN_FORMAT
 from wuye.people import lifecycle
 from wuye.people.services import register_person
 from wuye.people.tests.conftest import make_id
@@ -75,6 +76,24 @@ def test_statement_exports_with_the_running_balance(client_of, finance, owed):
         openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
     )
     assert rows[-1][-1] == 180  # 300 billed − 120 paid
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    billed, paid, balance = sheet["D2"], sheet["E5"], sheet.cell(sheet.max_row, 6)
+    assert (billed.value, paid.value, balance.value) == (100, 120, 180)
+    for cell in (billed, paid, balance):  # numbers the sheet can sum, shown as ¥1,234.50
+        assert cell.data_type == "n" and cell.number_format == YUAN_FORMAT
+    assert sheet["A2"].number_format == "General"
+
+
+def test_the_unit_account_shows_money_with_thousands_separators(client_of, finance, owed):
+    client = client_of(finance["cashier"].user)
+    url = reverse("billing:unit_account", args=[owed.pk])
+    client.post(url, {"method": "transfer", "amount": "1534.50", "take_rest_as_credit": "on"})
+    page = client.get(url).content.decode()
+    # ¥300 billed and paid; the rest held as prepaid credit: its card, the statement's entry, the
+    # receipts list and the refund form's choice all say it with the separator, nothing without.
+    assert '<div class="value">¥1,234.50</div>' in page and "¥1,234.50 转预存" in page
+    assert " · ¥1,534.50 · 银行转账" in page and "通用预存款 · ¥1,234.50" in page
+    assert "1234.50" not in page and "1534.50" not in page
 
 
 def test_another_sites_unit_and_receipt_are_not_found(client_of, clerk_b, finance, owed):
