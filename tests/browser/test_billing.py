@@ -53,7 +53,7 @@ def test_a_cashier_takes_a_partial_payment_and_prints_the_receipt(
     page.locator("#take-payment button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("#open-total").inner_text() == "¥201.20"
-    assert page.locator("#statement tbody tr").last.locator("td").last.inner_text() == "201.20"
+    assert page.locator("#statement tbody tr").last.locator("td").last.inner_text() == "¥201.20"
     screenshot(page, "cashier-after-payment")
 
     receipt = Payment.objects.get().receipt
