@@ -10,8 +10,8 @@ from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
-from django.utils import timezone
 
+from . import clock
 from .models import AuditEntry
 
 
@@ -108,7 +108,7 @@ def insert_entries(
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    at = connection.ops.adapt_datetimefield_value(clock.now())
     actor_id = getattr(actor, "pk", None)
     changes_field = meta.get_field("changes")
     type_ids: dict[type, int] = {}

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .clock import StampField
 from .scoping import SiteScopedQuerySet
 
 
@@ -80,8 +81,9 @@ class SiteScopedModel(models.Model):
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="+", verbose_name=_("site")
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Stamped by the clock (`wuye.core.clock`): the real time, or the demo's moment.
+    created_at = StampField(_("created at"), auto_now_add=True)
+    updated_at = StampField(_("updated at"), auto_now=True)
 
     objects = SiteScopedQuerySet.as_manager()
 
@@ -102,7 +104,7 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    at = StampField(_("at"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     verb = models.CharField(_("what happened"), max_length=100, blank=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
