@@ -4,7 +4,11 @@ import pytest
 from django.db import connection, transaction
 
 from wuye.core.models import DocumentSequence
-from wuye.core.numbering import format_document_number, next_document_number
+from wuye.core.numbering import (
+    format_document_number,
+    next_document_number,
+    next_document_numbers,
+)
 
 
 def test_numbers_run_from_one_per_site_kind_and_year(site_a, site_b):
@@ -70,3 +74,14 @@ def test_concurrent_transactions_get_unique_gap_free_numbers(site_a):
     assert errors == []
     assert sorted(results) == list(range(1, 81))
     assert DocumentSequence.objects.get(site=site_a, kind="receipt", year=2026).last_number == 80
+
+
+def test_a_block_of_numbers_is_taken_at_once_and_the_next_single_number_follows_it(site_a):
+    with transaction.atomic():
+        assert next_document_number(site=site_a, kind="receipt", year=2026) == 1
+        block = next_document_numbers(site=site_a, kind="receipt", year=2026, count=500)
+        first_of_year = next_document_numbers(site=site_a, kind="receipt", year=2027, count=3)
+        after = next_document_number(site=site_a, kind="receipt", year=2026)
+    assert (block.start, block.stop) == (2, 502)
+    assert list(first_of_year) == [1, 2, 3]
+    assert after == 502
