@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 
@@ -47,16 +47,18 @@ def request_approval(*, site, actor, action: str, params: dict, reason: str) -> 
     {"payment": id}, for a refund {"unit", "source", "amount", "method", and "bill_line",
     "deposit" or "fee_item" as the source needs}, for a late fee's waiver {"late_fee", "amount"}."""
     ensure_can(actor, "billing.add_approvalrequest", site)
-    if action not in Action.values:
-        raise invalid("action", _("Choose what is to be approved."), "invalid_choice")
     reason = (reason or "").strip()
-    if not reason:
-        raise invalid("reason", _("Say why."), "required")
+    with collecting() as errors:
+        if action not in Action.values:
+            errors.add("action", _("Choose what is to be approved."), "invalid_choice")
+        if not reason:
+            errors.add("reason", _("Say why."), "required")
+        if action == Action.REFUND:
+            money = errors.check(
+                payments.checked_money, params.get("method", ""), params.get("amount"), None
+            )
     if action == Action.REFUND:
-        amount, _t, _c = payments.checked_money(
-            params.get("method", ""), params.get("amount"), None
-        )
-        params = {**params, "amount": str(amount)}
+        params = {**params, "amount": str(money[0])}
     if action == Action.WAIVE_LATE_FEE:  # what the approver will waive must be there now
         late_fee, _a = _subject(site, action, {**params, "amount": "0"})
         amount = late_fees.checked_waiver(late_fee, str(params.get("amount", "")))

@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.models import Site
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building
@@ -237,14 +237,16 @@ def set_targets(*, site: Site, actor, month, quarter, year) -> CollectionTarget:
     """A site's own collection-rate targets, each above 0 and at most 100 percent."""
     ensure_can(actor, "billing.change_collectiontarget", site)
     values = {}
-    for name, value in (("month", month), ("quarter", quarter), ("year", year)):
-        try:
-            percent = Decimal(str(value)).quantize(PERCENT)
-        except (ArithmeticError, ValueError):
-            raise invalid(name, _("Enter a percentage, like 95."), "invalid") from None
-        if not ZERO < percent <= 100:
-            raise invalid(name, _("A target is above 0 and at most 100 percent."), "range")
-        values[f"{name}_percent"] = percent
+    with collecting() as errors:
+        for name, value in (("month", month), ("quarter", quarter), ("year", year)):
+            try:
+                percent = Decimal(str(value)).quantize(PERCENT)
+            except (ArithmeticError, ValueError):
+                errors.add(name, _("Enter a percentage, like 95."), "invalid")
+                continue
+            if not ZERO < percent <= 100:
+                errors.add(name, _("A target is above 0 and at most 100 percent."), "range")
+            values[f"{name}_percent"] = percent
     with transaction.atomic():
         target, _created = CollectionTarget.objects.select_for_update().get_or_create(site=site)
         before = snapshot(target)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 
@@ -45,31 +45,31 @@ def sign_lease(
     """A lease of `unit` (a shop), or of `parking_space` billed to `unit` (the lessee's home)."""
     ensure_can(actor, "billing.add_lease", site)
     number, lessee = (number or "").strip(), (lessee or "").strip()
-    if not number:
-        raise invalid("number", _("Give the lease number."), "required")
-    if not lessee:
-        raise invalid("lessee", _("Name the lessee."), "required")
-    if fee_item.site_id != site.pk or fee_item.method != FeeItem.Method.RENT:
-        raise invalid("fee_item", _("Choose a rent fee item of this site."), "not_rent")
-    if unit.site_id != site.pk:
-        raise invalid("unit", _("No such unit at this site."), "not_found")
-    if parking_space is not None and parking_space.site_id != site.pk:
-        raise invalid("parking_space", _("No such parking space at this site."), "not_found")
-    if ends_on < starts_on:
-        raise invalid("ends_on", _("The lease ends before it starts."), "order")
-    try:
-        monthly_rent = as_decimal(monthly_rent).quantize(as_decimal("0.01"))
-        escalation_percent = as_decimal(escalation_percent)
-    except ValueError:
-        raise invalid(
-            "monthly_rent", _("Enter the rent in yuan, like 3500.00."), "invalid"
-        ) from None
-    if monthly_rent <= 0:
-        raise invalid("monthly_rent", _("The rent must be more than zero."), "not_positive")
-    if not 0 <= escalation_percent <= 100:
-        raise invalid(
-            "escalation_percent", _("The escalation is 0 to 100 percent a year."), "range"
-        )
+    with collecting() as errors:
+        if not number:
+            errors.add("number", _("Give the lease number."), "required")
+        if not lessee:
+            errors.add("lessee", _("Name the lessee."), "required")
+        if fee_item.site_id != site.pk or fee_item.method != FeeItem.Method.RENT:
+            errors.add("fee_item", _("Choose a rent fee item of this site."), "not_rent")
+        if unit.site_id != site.pk:
+            errors.add("unit", _("No such unit at this site."), "not_found")
+        if parking_space is not None and parking_space.site_id != site.pk:
+            errors.add("parking_space", _("No such parking space at this site."), "not_found")
+        if ends_on < starts_on:
+            errors.add("ends_on", _("The lease ends before it starts."), "order")
+        try:
+            monthly_rent = as_decimal(monthly_rent).quantize(as_decimal("0.01"))
+            escalation_percent = as_decimal(escalation_percent)
+        except ValueError:
+            errors.add("monthly_rent", _("Enter the rent in yuan, like 3500.00."), "invalid")
+        else:
+            if monthly_rent <= 0:
+                errors.add("monthly_rent", _("The rent must be more than zero."), "not_positive")
+            if not 0 <= escalation_percent <= 100:
+                errors.add(
+                    "escalation_percent", _("The escalation is 0 to 100 percent a year."), "range"
+                )
     lease = Lease(
         site=site, number=number[:40], fee_item=fee_item, unit=unit, parking_space=parking_space,
         lessee=lessee[:100], lessee_phone=(lessee_phone or "").strip()[:30],

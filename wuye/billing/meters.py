@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 
@@ -74,32 +74,34 @@ def add_meter(
     units or, with no building, the whole site's."""
     ensure_can(actor, "billing.add_meter", site)
     code = (code or "").strip()
-    if not code:
-        raise invalid("code", _("Give the meter's number."), "required")
-    if kind not in Meter.Kind.values:
-        raise invalid("kind", _("Choose water, electricity or gas."), "invalid_choice")
-    if fee_item.site_id != site.pk or fee_item.method != FeeItem.Method.METER:
-        raise invalid("fee_item", _("Choose a metered fee item of this site."), "not_metered")
-    for field, obj in (("unit", unit), ("building", building)):
-        if obj is not None and obj.site_id != site.pk:
-            raise invalid(field, _("Choose one of this site's."), "not_found")
-    if unit is not None:
-        split, split_formula, building = "", "", unit.building
-    elif split not in Meter.Split.values:
-        raise invalid("split", _("A shared meter needs a way to split its usage."), "required")
-    elif split == Meter.Split.FORMULA:
-        split_formula = check_split_formula(split_formula)
-    else:
-        split_formula = ""
-    try:
-        multiplier = as_decimal(multiplier)
-        start_value = as_decimal(start_value)
-    except ValueError:
-        raise invalid("multiplier", _("Enter a number."), "invalid") from None
-    if multiplier <= 0:
-        raise invalid("multiplier", _("The multiplier is more than zero."), "not_positive")
-    if start_value < 0:
-        raise invalid("start_value", _("A reading can't be negative."), "negative")
+    with collecting() as errors:
+        if not code:
+            errors.add("code", _("Give the meter's number."), "required")
+        if kind not in Meter.Kind.values:
+            errors.add("kind", _("Choose water, electricity or gas."), "invalid_choice")
+        if fee_item.site_id != site.pk or fee_item.method != FeeItem.Method.METER:
+            errors.add("fee_item", _("Choose a metered fee item of this site."), "not_metered")
+        for field, obj in (("unit", unit), ("building", building)):
+            if obj is not None and obj.site_id != site.pk:
+                errors.add(field, _("Choose one of this site's."), "not_found")
+        if unit is not None:
+            split, split_formula, building = "", "", unit.building
+        elif split not in Meter.Split.values:
+            errors.add("split", _("A shared meter needs a way to split its usage."), "required")
+        elif split == Meter.Split.FORMULA:
+            split_formula = errors.check(check_split_formula, split_formula)
+        else:
+            split_formula = ""
+        try:
+            multiplier = as_decimal(multiplier)
+            start_value = as_decimal(start_value)
+        except ValueError:
+            errors.add("multiplier", _("Enter a number."), "invalid")
+        else:
+            if multiplier <= 0:
+                errors.add("multiplier", _("The multiplier is more than zero."), "not_positive")
+            if start_value < 0:
+                errors.add("start_value", _("A reading can't be negative."), "negative")
     meter = Meter(
         site=site, code=code[:40], kind=kind, fee_item=fee_item, unit=unit, building=building,
         split=split, split_formula=split_formula, multiplier=multiplier,
@@ -158,24 +160,24 @@ def record_reading(
         raise invalid("meter", _("No such meter at this site."), "not_found")
     if not meter.is_active:
         raise invalid("meter", _("This meter is no longer in use."), "inactive")
-    try:
-        value = as_decimal(value).quantize(Decimal("0.01"))
-    except ValueError:
-        raise invalid(
-            "value", _("Enter the reading as a number, like 1234.5."), "invalid"
-        ) from None
-    if value < 0:
-        raise invalid("value", _("A reading can't be negative."), "negative")
     period = month_start(period)
     read_on = read_on or timezone.localdate()
-    if period < month_start(meter.installed_on):
-        raise invalid("period", _("The meter was installed after this month."), "before_install")
     with transaction.atomic():
         Meter.objects.select_for_update().filter(pk=meter.pk).first()  # one reader at a time
-        if MeterReading.objects.filter(meter=meter, period=period).exclude(state=State.REJECTED).exists():  # fmt: skip
-            raise invalid("period", _("This meter is already read for %(month)s; reject that reading first to read it again.") % {"month": f"{period:%Y-%m}"}, "already_read")  # fmt: skip
-        if MeterReading.objects.filter(meter=meter, period__gt=period).exclude(state=State.REJECTED).exists():  # fmt: skip
-            raise invalid("period", _("A later month is already read; readings go in order."), "out_of_order")  # fmt: skip
+        with collecting() as errors:
+            try:
+                value = as_decimal(value).quantize(Decimal("0.01"))
+            except ValueError:
+                errors.add("value", _("Enter the reading as a number, like 1234.5."), "invalid")
+            else:
+                if value < 0:
+                    errors.add("value", _("A reading can't be negative."), "negative")
+            if period < month_start(meter.installed_on):
+                errors.add("period", _("The meter was installed after this month."), "before_install")  # fmt: skip
+            elif MeterReading.objects.filter(meter=meter, period=period).exclude(state=State.REJECTED).exists():  # fmt: skip
+                errors.add("period", _("This meter is already read for %(month)s; reject that reading first to read it again.") % {"month": f"{period:%Y-%m}"}, "already_read")  # fmt: skip
+            elif MeterReading.objects.filter(meter=meter, period__gt=period).exclude(state=State.REJECTED).exists():  # fmt: skip
+                errors.add("period", _("A later month is already read; readings go in order."), "out_of_order")  # fmt: skip
         previous = previous_value(meter, period)
         usage = ((value - previous) * meter.multiplier).quantize(USAGE_STEP)
         reason = why_suspicious(meter, previous, value, usage, period)

@@ -170,9 +170,13 @@ def checked_money(method: str, amount, tendered) -> tuple[Decimal, Decimal | Non
                 errors.add("amount", _("A payment must be more than zero."), "not_positive")
         if method not in Payment.Method.values:
             errors.add("method", _("Choose how the money was paid."), "invalid_choice")
-        elif method == Payment.Method.CASH and not errors.has("amount") and tendered is not None:
-            if tendered < amount:
-                errors.add("tendered", _("The cash handed over is less than the amount."), "short")
+        elif (
+            method == Payment.Method.CASH
+            and tendered is not None
+            and not errors.has("amount")  # short of a valid amount only
+            and tendered < amount
+        ):
+            errors.add("tendered", _("The cash handed over is less than the amount."), "short")
     if method != Payment.Method.CASH or tendered is None:
         return amount, None, ZERO
     return amount, tendered, tendered - amount

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
@@ -148,41 +148,48 @@ def _day(name: str, value, *, required: bool) -> datetime.date | None:
 
 
 def checked_window(valid_from, valid_to, *, to_field: str = "valid_to") -> tuple:
-    """The window's days, or a field error when it ends before it starts."""
-    start = _day("valid_from", valid_from, required=True)
-    end = _day(to_field, valid_to, required=False)
-    if end is not None and end < start:
-        raise invalid(to_field, _("The relief window ends before it starts."), "order")
+    """The window's days, or the field errors of both; the order is told once both are days."""
+    with collecting() as errors:
+        start = errors.check(_day, "valid_from", valid_from, required=True)
+        end = errors.check(_day, to_field, valid_to, required=False)
+        if start is not None and end is not None and end < start:
+            errors.add(to_field, _("The relief window ends before it starts."), "order")
     return start, end
 
 
-def _rule_fields(site, *, kind, fee_item, percent, amount, months_ahead, gift_months) -> dict:
+def _rule_fields(
+    site, errors: FieldErrors, *, kind, fee_item, percent, amount, months_ahead, gift_months
+) -> dict:
     if kind not in Kind.values:
-        raise invalid("kind", _("Choose the kind of relief."), "invalid_choice")
+        errors.add("kind", _("Choose the kind of relief."), "invalid_choice")
     if fee_item is None or fee_item.site_id != site.pk:
-        raise invalid("fee_item", _("Choose a fee item of this site."), "not_found")
-    if fee_item.kind in NOT_RELIEVED:
-        raise invalid("fee_item", _("Late fees and deposits get no relief."), "not_relieved")
+        errors.add("fee_item", _("Choose a fee item of this site."), "not_found")
+    elif fee_item.kind in NOT_RELIEVED:
+        errors.add("fee_item", _("Late fees and deposits get no relief."), "not_relieved")
     fields = {"percent": None, "amount": None, "months_ahead": None, "gift_months": None}
     if kind in (Kind.DISCOUNT, Kind.VACANCY):
-        fields["percent"] = _money("percent", percent, required=True)
-        if not ZERO < fields["percent"] <= HUNDRED:
-            raise invalid("percent", _("A percentage above 0 and at most 100."), "range")
+        fields["percent"] = errors.check(_money, "percent", percent, required=True)
+        if fields["percent"] is not None and not ZERO < fields["percent"] <= HUNDRED:
+            errors.add("percent", _("A percentage above 0 and at most 100."), "range")
     if kind == Kind.DISCOUNT:
-        fields["months_ahead"] = _count("months_ahead", months_ahead, required=False)
+        fields["months_ahead"] = errors.check(_count, "months_ahead", months_ahead, required=False)
     if kind == Kind.REDUCTION:
-        fields["amount"] = _money("amount", amount, required=True)
-        if fields["amount"] <= 0:
-            raise invalid("amount", _("A reduction must be more than zero."), "not_positive")
+        fields["amount"] = errors.check(_money, "amount", amount, required=True)
+        if fields["amount"] is not None and fields["amount"] <= 0:
+            errors.add("amount", _("A reduction must be more than zero."), "not_positive")
     if kind == Kind.GIFT_MONTHS:
-        fields["months_ahead"] = _count("months_ahead", months_ahead, required=True)
-        fields["gift_months"] = _count("gift_months", gift_months, required=True)
-    if fields["months_ahead"] and (
-        fee_item.method not in PAY_AHEAD_METHODS
-        or not fee_item.is_cyclic
-        or fee_item.cycle != FeeItem.Cycle.MONTHLY
+        fields["months_ahead"] = errors.check(_count, "months_ahead", months_ahead, required=True)
+        fields["gift_months"] = errors.check(_count, "gift_months", gift_months, required=True)
+    if (
+        fields["months_ahead"]
+        and not errors.has("fee_item")
+        and (
+            fee_item.method not in PAY_AHEAD_METHODS
+            or not fee_item.is_cyclic
+            or fee_item.cycle != FeeItem.Cycle.MONTHLY
+        )
     ):
-        raise invalid("fee_item", _("Paying ahead is for monthly fee items charged by area, per unit or by formula."), "not_monthly")  # fmt: skip
+        errors.add("fee_item", _("Paying ahead is for monthly fee items charged by area, per unit or by formula."), "not_monthly")  # fmt: skip
     return fields
 
 
@@ -195,15 +202,17 @@ def save_rule(
     of the same kind, fee item and scope (a building's rule may sit inside the site's)."""
     ensure_can(actor, RULE_PERM, site)
     name = (name or "").strip()
-    if not name:
-        raise invalid("name", _("Give the rule a name."), "required")
-    valid_from, valid_to = checked_window(valid_from, valid_to)
-    fields = _rule_fields(
-        site, kind=kind, fee_item=fee_item, percent=percent, amount=amount,
-        months_ahead=months_ahead, gift_months=gift_months,
-    )  # fmt: skip
-    if building is not None and building.site_id != site.pk:
-        raise invalid("building", _("Choose a building of this site."), "not_found")
+    with collecting() as errors:
+        if not name:
+            errors.add("name", _("Give the rule a name."), "required")
+        window = errors.check(checked_window, valid_from, valid_to)
+        fields = _rule_fields(
+            site, errors, kind=kind, fee_item=fee_item, percent=percent, amount=amount,
+            months_ahead=months_ahead, gift_months=gift_months,
+        )  # fmt: skip
+        if building is not None and building.site_id != site.pk:
+            errors.add("building", _("Choose a building of this site."), "not_found")
+    valid_from, valid_to = window
     with transaction.atomic():
         same = ReliefRule.objects.select_for_update(of=("self",)).filter(
             site=site, kind=kind, fee_item=fee_item, building=building, is_active=True,
@@ -507,19 +516,20 @@ def apply_for_vacancy(
     """A unit's application for vacancy relief (empty fee item: every item a vacancy rule is
     for). Refused when its window ends before it starts or overlaps another live application."""
     ensure_can(actor, APPLY_PERM, site)
-    if unit is None or unit.site_id != site.pk:
-        raise invalid("unit", _("No such unit at this site."), "not_found")
-    if fee_item is not None and fee_item.site_id != site.pk:
-        raise invalid("fee_item", _("Choose a fee item of this site."), "not_found")
-    start = _day("starts_on", starts_on, required=True)
-    end = _day("ends_on", ends_on, required=True)
-    if end < start:
-        raise invalid("ends_on", _("The relief window ends before it starts."), "order")
     reason = (reason or "").strip()
-    if not reason:
-        raise invalid("reason", _("Say why the unit is vacant."), "required")
-    if not _vacancy_rules(site, fee_item).exists():
-        raise invalid("fee_item", _("No vacancy relief rule is in use for this fee item."), "no_rule")  # fmt: skip
+    with collecting() as errors:
+        if unit is None or unit.site_id != site.pk:
+            errors.add("unit", _("No such unit at this site."), "not_found")
+        if fee_item is not None and fee_item.site_id != site.pk:
+            errors.add("fee_item", _("Choose a fee item of this site."), "not_found")
+        start = errors.check(_day, "starts_on", starts_on, required=True)
+        end = errors.check(_day, "ends_on", ends_on, required=True)
+        if start is not None and end is not None and end < start:
+            errors.add("ends_on", _("The relief window ends before it starts."), "order")
+        if not reason:
+            errors.add("reason", _("Say why the unit is vacant."), "required")
+        if not errors.has("fee_item") and not _vacancy_rules(site, fee_item).exists():
+            errors.add("fee_item", _("No vacancy relief rule is in use for this fee item."), "no_rule")  # fmt: skip
     with transaction.atomic():
         Unit.objects.select_for_update(of=("self",)).filter(pk=unit.pk).first()
         clash = VacancyApplication.objects.filter(
@@ -547,14 +557,17 @@ def record_inspection(
 ) -> VacancyApplication:
     """The unit was inspected: found vacant or not (say what was found when it is not)."""
     ensure_can(actor, INSPECT_PERM, application.site_id)
-    if found_vacant not in (True, False):
-        raise invalid("found_vacant", _("Say whether the unit was found vacant."), "required")
     note = (note or "").strip()
-    if not found_vacant and not note:
-        raise invalid("note", _("Say what the inspection found."), "required")
-    day = _day("inspected_on", inspected_on, required=False) or figures.local_day(application.site_id)  # fmt: skip
-    if day > figures.local_day(application.site_id):
-        raise invalid("inspected_on", _("An inspection can't be in the future."), "future")
+    today = figures.local_day(application.site_id)
+    with collecting() as errors:
+        if found_vacant not in (True, False):
+            errors.add("found_vacant", _("Say whether the unit was found vacant."), "required")
+        elif not found_vacant and not note:
+            errors.add("note", _("Say what the inspection found."), "required")
+        day = errors.check(_day, "inspected_on", inspected_on, required=False)
+        day = today if day is None and not errors.has("inspected_on") else day
+        if day is not None and day > today:
+            errors.add("inspected_on", _("An inspection can't be in the future."), "future")
     with transaction.atomic():
         application = _locked(application)
         if application.state != State.APPLIED:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create, record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
@@ -38,27 +38,28 @@ FEE_ITEM_FIELDS = {
 }  # fmt: skip
 
 
-def _check_fee_item(item: FeeItem) -> None:
+def _check_fee_item(item: FeeItem, errors: FieldErrors) -> None:
     if item.method not in Method.values:
-        raise invalid("method", _("Choose how the amount is worked out."), "invalid_choice")
+        errors.add("method", _("Choose how the amount is worked out."), "invalid_choice")
     if item.method in MONTHLY_ONLY and (not item.is_cyclic or item.cycle != FeeItem.Cycle.MONTHLY):
-        raise invalid("cycle", _("Metered charges and rent are billed monthly."), "monthly_only")
+        errors.add("cycle", _("Metered charges and rent are billed monthly."), "monthly_only")
     if item.method == Method.RENT and item.kind != FeeItem.Kind.RENT:
-        raise invalid("method", _("Rent by lease is for rent fee items."), "mismatch")
+        errors.add("method", _("Rent by lease is for rent fee items."), "mismatch")
     if item.method == Method.FORMULA:
-        item.formula = formulas.check_formula(item.formula)
+        formula = errors.check(formulas.check_formula, item.formula)
+        item.formula = item.formula if formula is None else formula
     else:
         item.formula = ""
     if item.rounding_unit not in RoundingUnit.values:
-        raise invalid("rounding_unit", _("Choose how to round."), "invalid_choice")
+        errors.add("rounding_unit", _("Choose how to round."), "invalid_choice")
     if item.rounding_mode not in RoundingMode.values:
-        raise invalid("rounding_mode", _("Choose how to round."), "invalid_choice")
+        errors.add("rounding_mode", _("Choose how to round."), "invalid_choice")
     if not 1 <= int(item.due_day) <= 28:
-        raise invalid("due_day", _("The due day is between 1 and 28."), "range")
+        errors.add("due_day", _("The due day is between 1 and 28."), "range")
     if item.vacant == FeeItem.Vacant.SHARE and not 0 < int(item.vacant_percent) <= 100:
-        raise invalid("vacant_percent", _("A vacant share is 1 to 100 percent."), "range")
+        errors.add("vacant_percent", _("A vacant share is 1 to 100 percent."), "range")
     if item.method == Method.PER_PARKING and item.kind != FeeItem.Kind.PARKING:
-        raise invalid("method", _("Per parking space is for parking fees."), "mismatch")
+        errors.add("method", _("Per parking space is for parking fees."), "mismatch")
 
 
 def save_fee_item(*, site, actor, item: FeeItem | None = None, **fields) -> FeeItem:
@@ -74,9 +75,10 @@ def save_fee_item(*, site, actor, item: FeeItem | None = None, **fields) -> FeeI
     item = item or FeeItem(site=site)
     for name, value in fields.items():
         setattr(item, name, value)
-    if not (item.name or "").strip():
-        raise invalid("name", _("Name the fee item."), "required")
-    _check_fee_item(item)
+    with collecting() as errors:
+        if not (item.name or "").strip():
+            errors.add("name", _("Name the fee item."), "required")
+        _check_fee_item(item, errors)
     try:
         with transaction.atomic():
             item.save()
@@ -108,31 +110,37 @@ def set_rate(
     """A rate from a date, for a use and a building or for all. A rate overlapping another of
     the same scope is refused: end the old one first (R-FEE-01)."""
     ensure_can(actor, "billing.add_rate", fee_item.site)
-    try:
-        amount = as_decimal(amount)
-    except ValueError:
-        raise invalid("amount", _("Enter the rate in yuan, like 2.80."), "invalid") from None
-    if amount < 0:
-        raise invalid("amount", _("A rate can't be negative."), "negative")
-    if valid_to is not None and valid_to < valid_from:
-        raise invalid("valid_to", _("The rate ends before it starts."), "order")
-    if unit_use and unit_use not in Unit.Use.values:
-        raise invalid("unit_use", _("Unknown unit use."), "invalid_choice")
-    if building is not None and building.site_id != fee_item.site_id:
-        raise invalid("building", _("No such building at this site."), "not_found")
-    tiers = _check_tiers(tiers or [])
     with transaction.atomic():
         FeeItem.objects.select_for_update().filter(
             pk=fee_item.pk
         ).first()  # one rate change at a time
-        clash = _overlaps(fee_item, unit_use, building, valid_from, valid_to)
-        if clash is not None:
-            raise invalid(
-                "valid_from",
-                _("This overlaps the rate of %(amount)s from %(start)s; end that one first.")
-                % {"amount": clash.amount, "start": clash.valid_from},
-                "overlap",
-            )
+        with collecting() as errors:
+            try:
+                amount = as_decimal(amount)
+            except ValueError:
+                errors.add("amount", _("Enter the rate in yuan, like 2.80."), "invalid")
+            else:
+                if amount < 0:
+                    errors.add("amount", _("A rate can't be negative."), "negative")
+            if valid_to is not None and valid_to < valid_from:
+                errors.add("valid_to", _("The rate ends before it starts."), "order")
+            if unit_use and unit_use not in Unit.Use.values:
+                errors.add("unit_use", _("Unknown unit use."), "invalid_choice")
+            if building is not None and building.site_id != fee_item.site_id:
+                errors.add("building", _("No such building at this site."), "not_found")
+            tiers = errors.check(_check_tiers, tiers or [])
+            # Which rate it overlaps means something only for a valid period and scope.
+            if not errors.has("valid_to", "unit_use", "building"):
+                clash = _overlaps(fee_item, unit_use, building, valid_from, valid_to)
+                if clash is not None:
+                    errors.add(
+                        "valid_from",
+                        _(
+                            "This overlaps the rate of %(amount)s from %(start)s; end that one first."
+                        )
+                        % {"amount": clash.amount, "start": clash.valid_from},
+                        "overlap",
+                    )
         rate = Rate.objects.create(
             site_id=fee_item.site_id, fee_item=fee_item, unit_use=unit_use or "", building=building,
             valid_from=valid_from, valid_to=valid_to, amount=amount, tiers=tiers,
@@ -202,29 +210,33 @@ def add_charge(
     given, or the fee item's own amount for the unit. `key` names the charge so that
     posting it twice posts it once (billing takes a paid-service ticket's number)."""
     ensure_can(actor, "billing.add_billline", site)
-    if fee_item.site_id != site.pk or unit.site_id != site.pk:
-        raise invalid("unit", _("No such unit at this site."), "not_found")
-    if fee_item.kind == FeeItem.Kind.DEPOSIT:
-        raise invalid("fee_item", _("A deposit is taken as a deposit, not charged."), "deposit")
     period_end = period_end or period_start
-    if period_end < period_start:
-        raise invalid("period_end", _("The period ends before it starts."), "order")
-    if amount not in (None, ""):
-        try:
-            amount = as_decimal(amount).quantize(Decimal("0.01"))
-        except ValueError:
-            raise invalid("amount", _("Enter an amount in yuan, like 80.00."), "invalid") from None
-        if amount <= 0:
-            raise invalid("amount", _("A charge must be more than zero."), "not_positive")
-        quantity, rate_amount = Decimal(1), amount
-    else:
-        rate = rate_for(fee_item, unit, period_start)
-        if rate is None:
-            raise invalid(
-                "fee_item", _("This fee item has no rate in force for the unit."), "no_rate"
-            )
-        charge = compute(fee_item, rate, unit=unit)
-        quantity, rate_amount, amount = charge.quantity, charge.rate, charge.amount
+    with collecting() as errors:
+        if fee_item.site_id != site.pk or unit.site_id != site.pk:
+            errors.add("unit", _("No such unit at this site."), "not_found")
+        if fee_item.kind == FeeItem.Kind.DEPOSIT:
+            errors.add("fee_item", _("A deposit is taken as a deposit, not charged."), "deposit")
+        if period_end < period_start:
+            errors.add("period_end", _("The period ends before it starts."), "order")
+        if amount not in (None, ""):
+            try:
+                amount = as_decimal(amount).quantize(Decimal("0.01"))
+            except ValueError:
+                errors.add("amount", _("Enter an amount in yuan, like 80.00."), "invalid")
+            else:
+                if amount <= 0:
+                    errors.add("amount", _("A charge must be more than zero."), "not_positive")
+            quantity, rate_amount = Decimal(1), amount
+        elif not errors.has("unit", "fee_item"):  # the rate is the fee item's for this unit
+            rate = rate_for(fee_item, unit, period_start)
+            if rate is None:
+                errors.add(
+                    "fee_item", _("This fee item has no rate in force for the unit."), "no_rate"
+                )
+            else:
+                charge = errors.check(compute, fee_item, rate, unit=unit)
+                if charge is not None:
+                    quantity, rate_amount, amount = charge.quantity, charge.rate, charge.amount
     target = f"once:{key}" if key else f"once:{unit.pk}:{timezone.now().timestamp()}"
     try:
         with transaction.atomic():

@@ -129,6 +129,36 @@ def test_rejecting_needs_a_note_and_nobody_decides_their_own(finance, owed):
     assert ApprovalRequest.objects.get().decision_note == "核实无误"
 
 
+def test_a_lease_reports_every_bad_field_at_once(finance, estate, fee_item):
+    rent = fee_item("rent", FeeItem.Method.RENT, kind=FeeItem.Kind.RENT, name="车位租金")
+    body = {"number": " ", "fee_item": rent.pk, "unit": estate["units"][1].pk, "lessee": "",
+            "monthly_rent": "0", "escalation_percent": "150", "starts_on": "2026-06-01", "ends_on": "2026-01-01"}  # fmt: skip
+    refused = post(signed_in(finance["sup"].user), "/leases", body)
+    assert refused.status_code == 400
+    assert {(f["field"], f["code"]) for f in refused.json()["fields"]} == {
+        ("number", "required"), ("lessee", "required"), ("ends_on", "order"),
+        ("monthly_rent", "not_positive"), ("escalation_percent", "range"),
+    }  # fmt: skip
+    assert not Lease.objects.exists()
+
+
+def test_a_deposit_reports_the_wrong_item_and_short_cash_at_once(finance, owed, fee_item):
+    mgmt = FeeItem.objects.get(code="mgmt")
+    body = {
+        "unit": owed.pk,
+        "fee_item": mgmt.pk,
+        "method": "cash",
+        "amount": "150",
+        "tendered": "100",
+    }
+    refused = post(signed_in(finance["cashier"].user), "/deposits", body)
+    assert refused.status_code == 400
+    assert {(f["field"], f["code"]) for f in refused.json()["fields"]} == {
+        ("fee_item", "not_deposit"), ("tendered", "short"),
+    }  # fmt: skip
+    assert not Deposit.objects.exists()
+
+
 def test_a_lease_is_signed_listed_and_terminated(finance, estate, fee_item):
     rent = fee_item("rent", FeeItem.Method.RENT, kind=FeeItem.Kind.RENT, name="车位租金")
     space = estate["spaces"][1]

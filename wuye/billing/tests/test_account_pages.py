@@ -340,6 +340,19 @@ def test_a_lease_is_signed_billed_and_terminated_early(finance, estate, rent_ite
     assert again.context["form"] is None and "商户提前退租" in again.content.decode()
 
 
+def test_the_lease_form_reports_every_bad_field_at_once(finance, estate, rent_item):
+    refused = signed_in(finance["sup"].user).post(url("lease_sign"), {
+        **LEASE, "fee_item": rent_item.pk, "monthly_rent": "0", "escalation_percent": "120",
+        "ends_on": "2025-12-31",
+    })  # fmt: skip
+    assert refused.status_code == 400
+    errors = refused.context["form"].errors.as_data()
+    assert {field: [e.code for e in errors[field]] for field in errors} == {
+        "monthly_rent": ["not_positive"], "escalation_percent": ["range"], "ends_on": ["order"],
+    }  # fmt: skip
+    assert not Lease.objects.exists()
+
+
 def test_a_cashier_reads_leases_but_may_not_sign_or_terminate(finance, estate, rent_item):
     lease = Lease.objects.create(
         site=rent_item.site, number="ZL-1", fee_item=rent_item, unit=estate["units"][5],

@@ -89,3 +89,27 @@ def test_bad_input_and_other_sites(finance, estate, clerk_b):
         and bad_formula.json()["fields"][0]["code"] == "division_by_zero"
     )
     assert datetime.date  # (dates travel as ISO text)
+
+
+def test_a_fee_item_and_a_rate_report_every_bad_field_at_once(finance, estate):
+    sup = signed_in(finance["sup"].user)
+    item = sup.post(f"{BASE}/fee-items", {"code": "m", "name": " ", "kind": "management", "method": "floor_area",
+                                         "due_day": 31, "rounding_unit": "li", "vacant": "share", "vacant_percent": 0},
+                    content_type=JSON)  # fmt: skip
+    assert item.status_code == 400
+    assert {(f["field"], f["code"]) for f in item.json()["fields"]} == {
+        ("name", "required"), ("due_day", "range"), ("rounding_unit", "invalid_choice"), ("vacant_percent", "range"),
+    }  # fmt: skip
+    made = sup.post(f"{BASE}/fee-items", {"code": "m", "name": "物业管理费", "kind": "management",
+                                         "method": "floor_area"}, content_type=JSON)  # fmt: skip
+    rate = sup.post(f"{BASE}/fee-items/{made.json()['id']}/rates", {
+        "amount": "-1", "valid_from": "2026-06-01", "valid_to": "2026-01-01", "unit_use": "castle",
+        "tiers": [{"upto": "10", "rate": "2"}, {"upto": "5", "rate": "3"}],
+    }, content_type=JSON)  # fmt: skip
+    assert rate.status_code == 400
+    assert {(f["field"], f["code"]) for f in rate.json()["fields"]} == {
+        ("amount", "negative"), ("valid_to", "order"), ("unit_use", "invalid_choice"), ("tiers", "order"),
+    }  # fmt: skip
+    from wuye.billing.models import Rate
+
+    assert not Rate.objects.exists()

@@ -146,6 +146,17 @@ def test_what_the_service_refuses_shows_beside_the_field_with_a_400(client_of, f
     assert list(FeeItem.objects.values_list("code", flat=True)) == ["fixed"]
 
 
+def test_the_fee_item_form_reports_every_bad_field_at_once(client_of, finance, rated):
+    response = client_of(finance["sup"].user).post(
+        reverse("billing:fee_item_create"),
+        {**ITEM, "code": "fixed", "method": "formula", "formula": "", "due_day": "30"},
+    )
+    assert response.status_code == 400
+    assert errors_of(response, "formula") == ["Write the formula."]
+    assert errors_of(response, "due_day") == ["The due day is between 1 and 28."]
+    assert list(FeeItem.objects.values_list("code", flat=True)) == ["fixed"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Rates
 

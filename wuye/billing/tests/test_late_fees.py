@@ -492,3 +492,25 @@ def test_R_FEE_04_two_workers_accruing_and_posting_at_once_do_it_once(finance, o
     posted = at_once(2, lambda i: late_fees.post_late_fee(late_fee=late_fee, actor=finance["cashier"].user, today=day(2026, 10, 20)))  # fmt: skip
     assert sum(isinstance(o, BillLine) for o in posted) == 1, posted
     assert BillLine.objects.filter(fee_item__kind=FeeItem.Kind.LATE_FEE).count() == 1
+
+
+def test_a_late_fee_rule_reports_every_bad_value_at_once(finance, mgmt):
+    with pytest.raises(ValidationError) as caught:
+        late_fees.save_late_fee_rule(fee_item=mgmt, actor=finance["sup"].user, basis="weekly",
+                                     rate_percent="0", grace_days="-3", cap_percent="")  # fmt: skip
+    assert {f: [e.code for e in es] for f, es in caught.value.error_dict.items()} == {
+        "basis": ["invalid_choice"], "rate_percent": ["not_positive"],
+        "cap_percent": ["required"], "grace_days": ["negative"],
+    }  # fmt: skip
+    assert not LateFeeRule.objects.exists()
+
+
+def test_a_waiver_without_a_reason_and_of_nothing_reports_both_at_once(finance, accruing):
+    with pytest.raises(ValidationError) as caught:
+        late_fees.waive_late_fee(
+            late_fee=accruing, actor=finance["sup"].user, amount="0", reason=" "
+        )
+    assert {f: [e.code for e in es] for f, es in caught.value.error_dict.items()} == {
+        "reason": ["required"], "amount": ["not_positive"],
+    }  # fmt: skip
+    assert not accruing.waivers.exists()

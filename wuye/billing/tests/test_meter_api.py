@@ -129,6 +129,29 @@ def test_record_readings_accepted_held_or_refused(finance, meter):
     assert june.json()["usage"] == "5.0000"
 
 
+def test_a_reading_reports_a_negative_value_and_a_month_before_the_meter_at_once(finance, meter):
+    cashier = signed_in(finance["cashier"].user, HTTP_ACCEPT_LANGUAGE="en")
+    url = f"{BASE}/meters/{meter.pk}/readings"
+    refused = cashier.post(url, {"month": "2024-06-01", "value": "-5"}, content_type=JSON)
+    assert refused.status_code == 400
+    assert set(fields_of(refused)) == {("value", "negative"), ("period", "before_install")}
+    assert refused.json()["message"] == "Please correct the errors below."
+    assert MeterReading.objects.filter(meter=meter).count() == 6
+
+
+def test_a_meter_reports_every_bad_field_at_once(finance, estate, water):
+    sup = signed_in(finance["sup"].user)
+    body = {"code": " ", "kind": "steam", "fee_item": water.pk, "split": "", "multiplier": "0",
+            "start_value": "-1", "installed_on": "2026-01-01"}  # fmt: skip
+    refused = sup.post(f"{BASE}/meters", body, content_type=JSON)
+    assert refused.status_code == 400
+    assert set(fields_of(refused)) == {
+        ("code", "required"), ("kind", "invalid_choice"), ("split", "required"),
+        ("multiplier", "not_positive"), ("start_value", "negative"),
+    }  # fmt: skip
+    assert not Meter.objects.exists()
+
+
 def test_readings_are_listed_by_month_and_state(finance, meter):
     meters.record_reading(
         site=meter.site, actor=finance["sup"].user, meter=meter, period=MAY, value="200"

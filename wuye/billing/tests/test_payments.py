@@ -262,3 +262,35 @@ def _deposit_or_refund(op, value, unit, actor, keys):
     elif op == "refund_deposit" and held:
         refunds.refund(site=unit.site, actor=actor, unit=unit, source="deposit",
                        deposit=held[0], amount=amount, method="cash", reason="测试")  # fmt: skip
+
+
+def test_a_payment_reports_the_bad_method_and_earmark_at_once(finance, owed, site_b):
+    other = FeeItem.objects.create(site=site_b, code="x", name="别处", kind=FeeItem.Kind.MANAGEMENT,
+                                   method=FeeItem.Method.PER_UNIT)  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        payments.take_payment(site=owed.site, actor=finance["cashier"].user, unit=owed, method="gold",
+                              amount="-5", earmark=other, take_rest_as_credit=True)  # fmt: skip
+    assert {f: [e.code for e in es] for f, es in caught.value.error_dict.items()} == {
+        "amount": ["not_positive"], "method": ["invalid_choice"], "earmark": ["invalid"],
+    }  # fmt: skip
+    assert not Payment.objects.exists()
+
+
+def test_a_one_off_charge_reports_every_bad_field_at_once(finance, owed, deposit_item):
+    with pytest.raises(ValidationError) as caught:
+        services.add_charge(site=owed.site, actor=finance["sup"].user, fee_item=deposit_item, unit=owed,
+                            period_start=datetime.date(2026, 9, 30), period_end=datetime.date(2026, 9, 1),
+                            amount="0")  # fmt: skip
+    assert {f: [e.code for e in es] for f, es in caught.value.error_dict.items()} == {
+        "fee_item": ["deposit"], "period_end": ["order"], "amount": ["not_positive"],
+    }  # fmt: skip
+    assert not BillLine.objects.filter(fee_item=deposit_item).exists()
+
+
+def test_a_refund_reports_the_missing_reason_and_the_bad_amount_at_once(finance, owed):
+    with pytest.raises(ValidationError) as caught:
+        refunds.refund(site=owed.site, actor=finance["head"].user, unit=owed, source="credit", amount="x",
+                       method="cash", reason="")  # fmt: skip
+    assert {f: [e.code for e in es] for f, es in caught.value.error_dict.items()} == {
+        "reason": ["required"], "amount": ["invalid"],
+    }  # fmt: skip

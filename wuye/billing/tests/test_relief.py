@@ -578,3 +578,37 @@ def test_two_cashiers_paying_ahead_at_once_are_served_one_after_the_other_on_pos
     assert ReliefEntry.objects.filter(unit=unit).count() == 2
     assert Payment.objects.filter(unit=unit).count() == 2
     assert figures.differences(site_a) == []
+
+
+def fields_of(caught) -> dict[str, list[str]]:
+    return {field: [e.code for e in errors] for field, errors in caught.value.error_dict.items()}
+
+
+def test_a_relief_rule_reports_every_bad_field_at_once(site_a, finance, item, estate):
+    deposit = FeeItem.objects.create(site=site_a, code="dep", name="押金", kind=FeeItem.Kind.DEPOSIT,
+                                     method=FeeItem.Method.PER_UNIT, is_cyclic=False)  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        relief.save_rule(site=site_a, actor=finance["sup"].user, name=" ", kind=Kind.DISCOUNT, fee_item=deposit,
+                         valid_from="2026-10-01", valid_to="2026-09-01", percent="150", months_ahead="200")  # fmt: skip
+    assert fields_of(caught) == {
+        "name": ["required"], "valid_to": ["order"], "fee_item": ["not_relieved"],
+        "percent": ["range"], "months_ahead": ["range"],
+    }  # fmt: skip
+    assert not ReliefRule.objects.filter(name=" ").exists()
+
+
+def test_a_vacancy_application_reports_every_bad_field_at_once(site_a, finance, estate, item, vacancy, clerk):  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        relief.apply_for_vacancy(site=site_a, actor=clerk, unit=estate["units"][0], starts_on="2026-10-01",
+                                 ends_on="2026-09-01", reason=" ")  # fmt: skip
+    assert fields_of(caught) == {"ends_on": ["order"], "reason": ["required"]}
+    assert not VacancyApplication.objects.exists()
+
+
+def test_an_inspection_without_a_note_in_the_future_reports_both_at_once(site_a, finance, estate, item, vacancy, clerk, engineer):  # fmt: skip
+    application = apply(site_a, clerk, estate["units"][0], SEP, datetime.date(2026, 10, 31))
+    with pytest.raises(ValidationError) as caught:
+        relief.record_inspection(application=application, actor=engineer, found_vacant=False,
+                                 inspected_on="2030-01-01")  # fmt: skip
+    assert fields_of(caught) == {"note": ["required"], "inspected_on": ["future"]}
+    assert VacancyApplication.objects.get(pk=application.pk).state == "applied"
