@@ -505,6 +505,21 @@ class GroupOut(Schema):
     satisfied: int
 
 
+class ComplaintEventOut(Schema):
+    ticket_id: int = Field(description="The event's earliest complaint, which stands for it")
+    number: str
+    subject: str
+    received_at: datetime.datetime
+    unit: str
+    root_cause: str
+    people: int = Field(description="Distinct people: customer record, else keyed phone hash")
+    contacts: int = Field(description="Complaints about the event (times complained)")
+    reach: str
+    counted: bool = Field(description="Counted in the statistics (a valid complaint)")
+    satisfied: bool | None
+    state: str
+
+
 class StatisticsOut(Schema):
     start: datetime.date
     end: datetime.date
@@ -513,6 +528,7 @@ class StatisticsOut(Schema):
     callback_rate: Decimal | None
     satisfaction: Decimal | None
     complaints: dict[str, int]
+    complaint_events: list[ComplaintEventOut]
     indicators: list[IndicatorOut]
     by_kind: list[GroupOut]
     by_channel: list[GroupOut]

@@ -217,9 +217,43 @@ def _sums(rows: QuerySet, group: str | None = None):
     if group is None:
         totals = rows.aggregate(**measures)
         return {k: v or 0 for k, v in totals.items()}
+    # A group's fact rows can be left at zero when its tickets moved to another group (a root
+    # cause changed, say); a group that received nothing in the period is left out.
     return [
         {**{k: v or 0 for k, v in row.items() if k in TicketFact.MEASURES}, "key": row[group]}
         for row in rows.values(group).annotate(**measures).order_by(group)
+        if row["received"]
+    ]
+
+
+def complaint_events(site, start: datetime.date, end: datetime.date) -> list[dict]:
+    """R-CMP-07: each complaint event of the period — the one its earliest complaint stands for —
+    with how many people complained how many times (contacts) and how far it reached; most
+    people first. Whether it is counted follows its earliest complaint's validity (R-CMP-12)."""
+    begin, finish = period_bounds(site, start, end)
+    primaries = (
+        Ticket.objects.of_site(site)
+        .filter(kind=Kind.COMPLAINT, is_event_primary=True)
+        .filter(received_at__gte=begin, received_at__lt=finish)
+        .select_related("event", "unit", "root_cause")
+        .order_by("-event__people_count", "-event__times_count", "received_at", "id")
+    )
+    return [
+        {
+            "ticket_id": t.pk,
+            "number": t.number,
+            "subject": t.subject,
+            "received_at": t.received_at,
+            "unit": t.unit.code if t.unit else t.location,
+            "root_cause": t.root_cause.name if t.root_cause else "",
+            "people": t.event.people_count,
+            "contacts": t.event.times_count,
+            "reach": t.event.reach,
+            "counted": t.is_valid is True,
+            "satisfied": t.satisfied,
+            "state": t.state,
+        }
+        for t in primaries
     ]
 
 
@@ -252,6 +286,7 @@ def statistics(site, start: datetime.date, end: datetime.date) -> dict:
     by_department = _sums(rows, "department_key")
     complaints = rows.filter(kind=Kind.COMPLAINT)
     by_cause = _sums(complaints, "root_cause_key")
+    events = complaint_events(site, start, end)
     zero = dict.fromkeys(TicketFact.MEASURES, 0)
     repair, help_, complaint = (by_kind.get(k, zero) for k in (Kind.REPAIR, Kind.HELP, Kind.COMPLAINT))  # fmt: skip
     indicators = [
@@ -316,7 +351,11 @@ def statistics(site, start: datetime.date, end: datetime.date) -> dict:
         "on_time_rate": rate(total["on_time"], total["on_time"] + total["late"]),
         "callback_rate": rate(total["callbacks_done"], total["callbacks_due"]),
         "satisfaction": rate(total["satisfied"], total["callbacks_done"]),
+        "complaint_events": events,
         "complaints": {
+            "events": len(events),
+            "people": sum(e["people"] for e in events),
+            "contacts": sum(e["contacts"] for e in events),
             "received": complaint["received"],
             "valid": complaint["valid_complaints"],
             "invalid": complaint["invalid_complaints"],
@@ -355,3 +394,59 @@ def label_statistics(figures: dict, site) -> dict:
         "by_department": named(figures["by_department"], departments),
         "by_root_cause": named(figures["by_root_cause"], causes),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Work to do now: the home pages' lists, and the ticket list's filters their counts open
+
+
+def due_soon(tickets: QuerySet[Ticket], now: datetime.datetime | None = None) -> QuerySet[Ticket]:
+    """About to breach: the clock has used its warning share (or is past due) and is not met."""
+    now = now or timezone.now()
+    return tickets.filter(met_at__isnull=True, due_at__isnull=False).filter(
+        Q(warn_at__lte=now) | Q(due_at__lte=now)
+    )
+
+
+def overdue(tickets: QuerySet[Ticket], now: datetime.datetime | None = None) -> QuerySet[Ticket]:
+    return tickets.filter(due_at__lte=now or timezone.now(), met_at__isnull=True)
+
+
+def awaiting_first_answer(
+    tickets: QuerySet[Ticket], now: datetime.datetime | None = None
+) -> QuerySet[Ticket]:
+    """Help requests whose first-answer clock (R-HLP-02, 5 minutes by default) is running:
+    unanswered and not yet due. Once due they are overdue, and in `due_soon`."""
+    return tickets.filter(
+        kind=Kind.HELP, clock=Ticket.Clock.FIRST_ANSWER, met_at__isnull=True,
+        due_at__gt=now or timezone.now(),
+    )  # fmt: skip
+
+
+def overseen_by(tickets: QuerySet[Ticket], employee) -> QuerySet[Ticket]:
+    """What a department's head answers for: its tickets, and those escalated to them."""
+    return tickets.filter(Q(department_id=employee.post.department_id) | Q(escalated_to=employee))
+
+
+CLOCK_FILTERS = ("due_soon",)
+
+
+def narrow_tickets(tickets: QuerySet[Ticket], *, clock: str = "", waiting: bool = False,
+                   overseer=None, now: datetime.datetime | None = None) -> QuerySet[Ticket]:  # fmt: skip
+    """The ticket list's filters behind the home pages' counts: `?clock=due_soon`,
+    `?waiting=1` (help requests on their first-answer clock), `?oversee=1` (`overseer`'s
+    department and what was escalated to them)."""
+    now = now or timezone.now()
+    if clock == "due_soon":
+        tickets = due_soon(tickets, now)
+    if waiting:
+        tickets = awaiting_first_answer(tickets, now)
+    if overseer is not None:
+        tickets = overseen_by(tickets, overseer)
+    return tickets
+
+
+def callbacks_due_by(site, day: datetime.date) -> QuerySet[Callback]:
+    """Callbacks not yet made that fall due by the end of `day` in the site's zone: the day's
+    and the overdue ones."""
+    return callbacks_due(site).filter(due_at__lt=day_bounds(site, day)[1])

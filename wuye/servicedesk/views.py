@@ -70,13 +70,20 @@ def ticket_list(request):
         "mine": request.GET.get("mine") == "1",
         "all": request.GET.get("all") == "1",
         "major": request.GET.get("major") == "1",
-    }
+        "clock": request.GET.get("clock", "") if request.GET.get("clock") in queries.CLOCK_FILTERS else "",
+        "waiting": request.GET.get("waiting") == "1",
+        "oversee": request.GET.get("oversee") == "1",
+    }  # fmt: skip
     me = services.employee_of(request.user, request.site)
     tickets = queries.filter_tickets(
         request.site, q=filters["q"], kind=filters["kind"], state=filters["state"],
         overdue=filters["overdue"], assignee=me.pk if filters["mine"] and me else None,
         only_open=not (filters["all"] or filters["major"] or filters["state"] in ("completed", "closed")),
         major=filters["major"],
+    )  # fmt: skip
+    tickets = queries.narrow_tickets(
+        tickets, clock=filters["clock"], waiting=filters["waiting"],
+        overseer=me if filters["oversee"] else None,
     )  # fmt: skip
     if wants_export(request):
         from .workbooks import export_tickets
@@ -380,10 +387,18 @@ def attachment(request, pk):
 @site_page
 def callback_list(request):
     _can(request, "servicedesk.view_ticket")
-    page_obj = paginate(request, queries.callbacks_due(request.site))
-    return render(
-        request, "servicedesk/callbacks.html", {"page_obj": page_obj, "now": timezone.now()}
+    by_today = request.GET.get("due") == "today"
+    callbacks = (
+        queries.callbacks_due_by(request.site, _today(request))
+        if by_today
+        else queries.callbacks_due(request.site)
     )
+    context = {
+        "page_obj": paginate(request, callbacks),
+        "now": timezone.now(),
+        "by_today": by_today,
+    }
+    return render(request, "servicedesk/callbacks.html", context)
 
 
 @site_page
@@ -478,6 +493,9 @@ def duty(request):
 # Statistics and settings
 
 
+EVENTS_SHOWN = 50  # the page's share of a period's complaint events; the export has them all
+
+
 @site_page
 def statistics(request):
     _can(request, "servicedesk.view_desk_statistics")
@@ -496,8 +514,11 @@ def statistics(request):
             from .workbooks import export_statistics
 
             return xlsx_response(_("service-desk-statistics.xlsx"), export_statistics(figures))
+    events = figures["complaint_events"] if figures else []
     return render(request, "servicedesk/statistics.html",
-                  {"form": form, "figures": figures, "query": query_without_page(request)},
+                  {"form": form, "figures": figures, "query": query_without_page(request),
+                   "events_shown": events[:EVENTS_SHOWN],
+                   "events_more": max(len(events) - EVENTS_SHOWN, 0)},
                   status=form_status(form))  # fmt: skip
 
 

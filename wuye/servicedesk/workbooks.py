@@ -55,6 +55,9 @@ def export_statistics(figures: dict) -> bytes:
         [_("Awaiting confirmation"), complaints["awaiting"]],
         [_("Counted complaints (one per event)"), complaints["counted"]],
         [_("Major complaints"), complaints["major"]],
+        [_("Complaint events"), complaints["events"]],
+        [_("People who complained"), complaints["people"]],
+        [_("Contacts about them"), complaints["contacts"]],
     ]
     for title, key in (
         (_("By kind"), "by_kind"), (_("By channel"), "by_channel"),
@@ -63,4 +66,14 @@ def export_statistics(figures: dict) -> bytes:
         rows += [[], [title, _("Received"), _("Completed"), _("On time"), _("Satisfied")]]
         rows += [[r["label"], r["received"], r["completed"], r["on_time"], r["satisfied"]]
                  for r in figures[key]]  # fmt: skip
+    rows += [
+        [],
+        [_("Ticket number"), _("Subject"), _("Unit"), _("People"), _("Contacts"),
+         _("How far the effect reached"), _("Counted")],
+    ]  # fmt: skip
+    rows += [
+        [e["number"], e["subject"], e["unit"], e["people"], e["contacts"], e["reach"],
+         _("yes") if e["counted"] else _("no")]
+        for e in figures["complaint_events"]
+    ]  # fmt: skip
     return build_workbook(_("Service-desk statistics"), [_("Figure"), _("Value")], rows)

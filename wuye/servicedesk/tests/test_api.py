@@ -173,12 +173,18 @@ def test_help_action_and_force_close(api, team, new_ticket):
 
 def test_daily_review_and_statistics(api, team, new_ticket):
     new_ticket(subject="统计")
+    complaint = new_ticket(kind="complaint", subject="噪音扰民")
     sup = api(team["cs_sup"].user)
     today = timezone.localdate().isoformat()
     assert sup.post("/daily-reviews", {"day": today}).status_code == 201
     assert sup.post("/daily-reviews", {"day": today}).status_code == 400
     figures = sup.get("/statistics", start=today, end=today).json()
-    assert figures["total"]["received"] == 1
+    assert figures["total"]["received"] == 2
+    # R-CMP-07: each event with its people and contacts.
+    assert [(e["number"], e["people"], e["contacts"]) for e in figures["complaint_events"]] == [
+        (complaint.number, 1, 1)
+    ]
+    assert (figures["complaints"]["people"], figures["complaints"]["contacts"]) == (1, 1)
     assert {i["code"] for i in figures["indicators"]} >= {"R-KPI-02", "R-KPI-06"}
     assert sup.get("/statistics", start=today, end="2020-01-01").status_code == 400
     assert api(team["clerk"].user).get("/statistics", start=today, end=today).status_code == 403

@@ -97,13 +97,34 @@ def test_statistics_count_complaints_by_the_rules(new_ticket, team, site_a, zhan
     figures = statistics(site_a, TODAY, TODAY)
     assert figures["complaints"] == {
         "received": 4, "valid": 3, "invalid": 1, "awaiting": 0, "counted": 2, "major": 0,
+        "events": 3, "people": 4, "contacts": 4,
     }  # fmt: skip
+    # R-CMP-07: the noise event is two people, two contacts; the most people first.
+    events = figures["complaint_events"]
+    assert [(e["number"], e["people"], e["contacts"], e["counted"]) for e in events] == [
+        (noise[0].number, 2, 2, True),
+        (noise[2].number, 1, 1, True),
+        (noise[3].number, 1, 1, False),
+    ]
     kpi = {i.code: i for i in figures["indicators"]}
     assert (kpi["R-KPI-04"].numerator, kpi["R-KPI-04"].denominator) == (1, 2)
     assert kpi["R-KPI-04"].value == Decimal("50.0") and kpi["R-KPI-04"].meets_target is False
     assert kpi["R-KPI-06"].value == Decimal("100.0")
     causes = {row["key"]: row["received"] for row in figures["by_root_cause"]}
     assert causes[root_causes["服务态度"].pk] == 1
+
+
+def test_statistics_leave_out_groups_with_nothing_in_them(new_ticket, team, site_a, root_causes):
+    clerk = team["clerk"].user
+    with time_machine.travel(NOW, tick=False):
+        ticket = new_ticket(kind=Kind.COMPLAINT, subject="装修噪音")
+        complaints.set_root_cause(ticket=ticket, actor=clerk, root_cause=root_causes["服务态度"])
+        complaints.set_root_cause(ticket=ticket, actor=clerk, root_cause=root_causes["工程质量"])
+    figures = statistics(site_a, TODAY, TODAY)
+    # The complaint left "not set" and then 服务态度: their fact rows are zero now, not shown.
+    assert [row["key"] for row in figures["by_root_cause"]] == [root_causes["工程质量"].pk]
+    assert [row["key"] for row in figures["by_channel"]] == ["phone"]
+    assert set(figures["by_kind"]) == {Kind.COMPLAINT}
 
 
 def test_kpi_03_repairs_on_time(new_ticket, team, site_a, categories):

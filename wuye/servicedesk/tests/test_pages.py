@@ -209,6 +209,29 @@ def test_statistics_page_and_export(client_of, team, new_ticket):
     assert client_of(team["clerk"].user).get(url).status_code == 403
 
 
+def test_r_cmp_07_statistics_show_each_events_people_and_contacts(client_of, team, new_ticket):
+    from wuye.servicedesk import complaints
+
+    first = new_ticket(kind=Kind.COMPLAINT, subject="楼下烧烤油烟", caller_phone="13811115678")
+    for phone in ("13822225678", "13811115678"):  # another person, then the first again
+        again = new_ticket(kind=Kind.COMPLAINT, subject="油烟扰民", caller_phone=phone)
+        complaints.link_complaint(ticket=again, actor=team["clerk"].user, to=first)
+    client = client_of(team["cs_sup"].user)
+    url = reverse("servicedesk:statistics")
+    page = client.get(url)
+    row = page.context["events_shown"][0]
+    assert (row["number"], row["people"], row["contacts"]) == (first.number, 2, 3)
+    assert first.number in page.content.decode()
+    today = timezone.localdate().isoformat()
+    response = client.get(url, {"start": today, "end": today, "export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    figure = {r[0]: r[1] for r in rows if r and r[0]}
+    assert (figure["投诉事件"], figure["投诉人数"], figure["投诉次数"]) == (1, 2, 3)
+    event_row = next(r for r in rows if r[0] == first.number)
+    assert event_row[3:5] == [2, 3]
+
+
 def test_settings_page_adds_a_root_cause(client_of, team):
     client = client_of(team["pm"].user)
     url = reverse("servicedesk:settings")
