@@ -24,6 +24,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.core import clock
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
@@ -125,7 +126,7 @@ def _insert_sql(
         "parking_space_id", "period_start", "period_end", "quantity", "rate", "amount",
         "due_date", "run_id", "note", "cancel_reason", "reversed",
     ]  # fmt: skip
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     sql = f"""
         INSERT INTO {q(line.db_table)} ({", ".join(q(line.get_field(c.removesuffix("_id")).column) for c in columns)})
         SELECT o.site_id, %s, %s, %s, {target} || o.id, {unit_col}, {parking_col}, %s, %s,
@@ -316,7 +317,7 @@ def run_bills(*, site, actor, month: datetime.date,
         totals = BillLine.objects.filter(run=run).aggregate(total=Sum("amount"))
         run.lines, run.skipped = posted, skipped
         run.total = Decimal(totals["total"] or 0).quantize(CENT)
-        run.state, run.finished_at = BillRun.State.DONE, timezone.now()
+        run.state, run.finished_at = BillRun.State.DONE, clock.now()
         run.save()
         record_create(actor, run)
     return run

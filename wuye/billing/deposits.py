@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.core import clock
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import collecting, invalid
 from wuye.core.money import format_yuan
@@ -58,7 +58,7 @@ def take_deposit(
         payment = Payment.objects.create(
             site=site, unit=unit, payer=payer.strip()[:100], method=method, amount=amount,
             tendered=tendered, change=change, reference=reference.strip()[:60], cashier=actor,
-            received_at=timezone.now(), note=_("deposit") + f" · {fee_item.name}",
+            received_at=clock.now(), note=_("deposit") + f" · {fee_item.name}",
         )  # fmt: skip
         deposit = Deposit.objects.create(
             site=site, unit=unit, fee_item=fee_item, payment=payment, amount=amount,

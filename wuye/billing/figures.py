@@ -35,6 +35,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from wuye.core import clock
 from wuye.core.models import Site
 from wuye.estate.models import Unit
 
@@ -70,7 +71,7 @@ def zone_of(site: Site | int) -> ZoneInfo:
 
 def local_day(site: Site | int, moment: datetime.datetime | None = None) -> datetime.date:
     """`moment` (now) as the site's own date: the day money counts as collected."""
-    return timezone.localdate(moment or timezone.now(), zone_of(site))
+    return timezone.localdate(moment or clock.now(), zone_of(site))
 
 
 def month_of(day: datetime.date) -> datetime.date:
@@ -266,10 +267,12 @@ def relief_cancelled(*, site_id: int, entries: Iterable[int] = (), run=None) -> 
     _relief_changed(site_id, entries, run, sign=-1)
 
 
-def received(payment: Payment) -> None:
-    """A payment (a deposit's too) taken: income of its month, method, cashier and building."""
-    _hold(payment.site_id)
-    _add_income([_income_row(payment, payment.amount, ZERO)])
+def received(*payments: Payment) -> None:
+    """Payments (a deposit's too) taken — one, or a batch of one site's: income of their month,
+    method, cashier and building."""
+    if payments:
+        _hold(payments[0].site_id)
+        _add_income([_income_row(payment, payment.amount, ZERO) for payment in payments])
 
 
 def voided(payment: Payment) -> None:

@@ -53,6 +53,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.core import clock
 from wuye.core.audit import record_action, record_create, record_update, snapshot
 from wuye.core.errors import collecting, invalid
 from wuye.core.models import Job, Site
@@ -261,7 +262,7 @@ def _create_missing(today: datetime.date, site=None) -> int:
             "accrued_through",
         )  # fmt: skip
     )
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     # SQLite needs a WHERE in an INSERT … SELECT followed by ON CONFLICT.
     sql = f"""
         INSERT INTO {q(meta.db_table)} ({columns})
@@ -336,7 +337,7 @@ def _accrue_sql(inner: str, today: datetime.date) -> tuple[str, list]:
     new = f"{g}({accrued}, {least}({accrued} + {added}, {cap}))"
     q = connection.ops.quote_name
     table = q(LateFee._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     # `lf` is the row updated: PostgreSQL and SQLite (3.33+) both take UPDATE … FROM.
     day = _date_param(today)
     sql = f"""
@@ -551,9 +552,9 @@ def waive_late_fee(
         require_authority(actor, site.pk, ACTION, amount)
         waiver = LateFeeWaiver.objects.create(
             site=site, late_fee=late_fee, amount=amount, reason=reason[:200], waived_by=actor,
-            waived_at=timezone.now(), approval=approval,
+            waived_at=clock.now(), approval=approval,
         )  # fmt: skip
-        LateFee.objects.filter(pk=late_fee.pk).update(waived=F("waived") + amount, updated_at=timezone.now())  # fmt: skip
+        LateFee.objects.filter(pk=late_fee.pk).update(waived=F("waived") + amount, updated_at=clock.now())  # fmt: skip
         record_create(actor, waiver)
     return waiver
 
@@ -564,7 +565,7 @@ def waive_late_fee(
 
 def local_today(site) -> datetime.date:
     site = site if isinstance(site, Site) else Site.objects.get(pk=site)
-    return timezone.localdate(timezone.now(), ZoneInfo(site.time_zone or "Asia/Shanghai"))
+    return timezone.localdate(clock.now(), ZoneInfo(site.time_zone or "Asia/Shanghai"))
 
 
 @dataclass(frozen=True)
@@ -588,7 +589,7 @@ def run_site_day(site: Site, today: datetime.date) -> DayResult:
 def run_daily(now: datetime.datetime | None = None) -> dict:
     """Hourly: each site with a late-fee rule is run once on its own local day (a job row marks
     the day done); running it again would change nothing anyway."""
-    now = now or timezone.now()
+    now = now or clock.now()
     done = []
     sites = Site.objects.filter(is_active=True, pk__in=LateFeeRule.objects.values("site")).order_by("code")  # fmt: skip
     for site in sites:
@@ -603,7 +604,7 @@ def run_daily(now: datetime.datetime | None = None) -> dict:
             continue
         Job.objects.create(
             site=site, kind=JOB_KIND, title=_("Late fees %(day)s") % {"day": day},
-            params={"day": day}, state=Job.State.DONE, finished_at=timezone.now(),
+            params={"day": day}, state=Job.State.DONE, finished_at=clock.now(),
             result={"created": result.created, "accrued": result.accrued, "posted": result.posted},
         )  # fmt: skip
         done.append(site.code)

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wuye.core.clock import StampField
 from wuye.core.models import SiteScopedModel
 from wuye.estate.models import Building, ParkingSpace, Unit
 
@@ -331,7 +332,7 @@ class Allocation(models.Model):
         "Deposit", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
     # The site's own date the money was collected: its payment's received date, or the day
     # credit or a deposit was applied. The collection figures count it in that month.
     collected_on = models.DateField()

@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.core import clock
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import collecting, invalid
 from wuye.core.money import format_yuan
@@ -232,7 +233,7 @@ def take_payment(
             payment = Payment.objects.create(
                 site=site, unit=unit, payer=payer.strip()[:100], method=method, amount=amount,
                 tendered=tendered, change=change, reference=reference.strip()[:60],
-                idempotency_key=key, cashier=actor, received_at=timezone.now(), note=note.strip()[:200],
+                idempotency_key=key, cashier=actor, received_at=clock.now(), note=note.strip()[:200],
             )  # fmt: skip
             left, allocations = amount, []
             day = figures.local_day(site, payment.received_at)

@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.core import clock
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.permissions import ensure_can
@@ -317,7 +318,7 @@ def _insert_for_run(run: BillRun, rule: ReliefRule, actor, day, vacancy: bool) -
         "site_id", "created_at", "updated_at", "unit_id", "bill_line_id", "rule_id",
         "application_id", "kind", "amount", "granted_by_id", "granted_on", "reason", "cancel_reason",
     ]  # fmt: skip
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     sql = f"""
         INSERT INTO {entries} ({", ".join(q(c) for c in columns)})
         SELECT l.site_id, %s, %s, l.unit_id, l.id, %s, {application}, %s, {_yuan(capped)}, %s, %s, %s, ''
@@ -645,7 +646,7 @@ def decide_vacancy(
             if estimate > 0:
                 require_authority(actor, application.site_id, AUTHORITY, estimate)
         application.state = State.APPROVED if approve else State.REJECTED
-        application.decided_by, application.decided_at = actor, timezone.now()
+        application.decided_by, application.decided_at = actor, clock.now()
         application.decision_note = note[:200]
         application.save()
         record_action(actor, application, _("approved") if approve else _("rejected"), {"note": [None, note]})  # fmt: skip
