@@ -67,3 +67,8 @@ class LayoutForm(forms.ModelForm):
             "dunning_body": forms.Textarea(attrs={"rows": 5}),
             "payment_instructions": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def _post_clean(self) -> None:
+        """No model validation here: the service (`layouts.check_layout`) words each field's
+        error and tells them all at once, where the model's check constraint would refuse the
+        whole form first, in the database's words, and keep the service's errors back."""

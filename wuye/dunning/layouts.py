@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from wuye.billing.receipts import company_name
 from wuye.billing.receipts import layout_of as receipt_layout_of
 from wuye.core.audit import record_create, record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting
 from wuye.core.permissions import ensure_can
 
 from .models import NoticeKind, NoticeLayout
@@ -97,29 +97,31 @@ def apply(layout: NoticeLayout, fields: dict) -> NoticeLayout:
 
 def check_layout(fields: dict) -> None:
     """Refuse fields that are not the layout's, unknown placeholders, empty titles or texts,
-    and days to pay outside 1–90."""
-    unknown = set(fields) - set(LAYOUT_FIELDS)
-    if unknown:
-        raise invalid(sorted(unknown)[0], _("This field is not part of the layout."), "unknown")
-    for name, value in fields.items():
-        most = NoticeLayout._meta.get_field(name).max_length or 2000
-        if isinstance(value, str) and len(value.strip()) > most:
-            raise invalid(name, _("At most %(most)s characters.") % {"most": most}, "too_long")
-    for name in TEXT_FIELDS:
-        bad = unknown_placeholders(fields.get(name, ""))
-        if bad:
-            raise invalid(
-                name,
-                _("Unknown placeholder %(names)s; use %(known)s.")
-                % {
-                    "names": ", ".join(f"{{{b}}}" for b in bad),
-                    "known": ", ".join(f"{{{k}}}" for k in PLACEHOLDERS),
-                },
-                "unknown_placeholder",
-            )
-    for name in ("fee_title", "dunning_title", "fee_body", "dunning_body"):
-        if name in fields and not str(fields[name] or "").strip():
-            raise invalid(name, _("This text can't be empty."), "required")
-    days = fields.get("pay_by_days", 15)
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 90:
-        raise invalid("pay_by_days", _("Give between 1 and 90 days to pay."), "out_of_range")
+    and days to pay outside 1–90 — every field's error at once."""
+    with collecting() as errors:
+        for name in sorted(set(fields) - set(LAYOUT_FIELDS)):
+            errors.add(name, _("This field is not part of the layout."), "unknown")
+        for name, value in fields.items():
+            if name not in LAYOUT_FIELDS:
+                continue
+            most = NoticeLayout._meta.get_field(name).max_length or 2000
+            if isinstance(value, str) and len(value.strip()) > most:
+                errors.add(name, _("At most %(most)s characters.") % {"most": most}, "too_long")
+        for name in TEXT_FIELDS:
+            bad = unknown_placeholders(fields.get(name, ""))
+            if bad:
+                errors.add(
+                    name,
+                    _("Unknown placeholder %(names)s; use %(known)s.")
+                    % {
+                        "names": ", ".join(f"{{{b}}}" for b in bad),
+                        "known": ", ".join(f"{{{k}}}" for k in PLACEHOLDERS),
+                    },
+                    "unknown_placeholder",
+                )
+        for name in ("fee_title", "dunning_title", "fee_body", "dunning_body"):
+            if name in fields and not str(fields[name] or "").strip():
+                errors.add(name, _("This text can't be empty."), "required")
+        days = fields.get("pay_by_days", 15)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 90:
+            errors.add("pay_by_days", _("Give between 1 and 90 days to pay."), "out_of_range")

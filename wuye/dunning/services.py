@@ -25,7 +25,7 @@ from wuye.billing.models import BillLine
 from wuye.billing.money import CENT, ZERO, as_decimal
 from wuye.billing.payments import with_outstanding
 from wuye.core.audit import record_action, record_bulk_create, record_create
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
@@ -243,10 +243,12 @@ def qualifying_units(site, building: Building, kind: str, only_overdue_over_days
 
 def _checked_run(site, actor, building: Building, kind, only_overdue_over_days):
     ensure_can(actor, "dunning.add_notice", site)
-    kind = checked_kind(kind)
-    if building.site_id != site.pk:
-        raise invalid("building", _("No such building at this site."), "not_found")
-    return kind, checked_overdue_filter(only_overdue_over_days)
+    with collecting() as errors:
+        kind = errors.check(checked_kind, kind)
+        if building.site_id != site.pk:
+            errors.add("building", _("No such building at this site."), "not_found")
+        over = errors.check(checked_overdue_filter, only_overdue_over_days)
+    return kind, over
 
 
 def _nobody_qualifies(building: Building):
@@ -449,9 +451,7 @@ def mark_batch_delivered(*, batch: NoticeBatch, actor) -> NoticeBatch:
 # The chasing log
 
 
-def _promise(site, promised_amount, promised_by, now) -> tuple[Decimal | None, datetime.datetime | None]:  # fmt: skip
-    if promised_amount in (None, "") and promised_by in (None, ""):
-        return None, None
+def _promised_amount(promised_amount) -> Decimal:
     if promised_amount in (None, ""):
         raise invalid("promised_amount", _("Say how much was promised."), "required")
     try:
@@ -464,12 +464,21 @@ def _promise(site, promised_amount, promised_by, now) -> tuple[Decimal | None, d
         raise invalid("promised_amount", _("A promised amount must be more than zero."), "not_positive")  # fmt: skip
     if amount != amount.quantize(CENT) or amount >= Decimal("10000000000"):
         raise invalid("promised_amount", _("Enter the amount in yuan, like 350.00."), "invalid")
-    if promised_by in (None, ""):
-        raise invalid("promised_by", _("Say by when the payment was promised."), "required")
-    if not isinstance(promised_by, datetime.date) or isinstance(promised_by, datetime.datetime):
-        raise invalid("promised_by", _("Enter a date like 2026-12-31."), "invalid")
-    if promised_by < site_today(site, now):
-        raise invalid("promised_by", _("A promise to pay can't be due in the past."), "in_past")
+    return amount
+
+
+def _promise(site, promised_amount, promised_by, now) -> tuple[Decimal | None, datetime.datetime | None]:  # fmt: skip
+    """The promise's amount and when it ends, or the errors of both its amount and its date."""
+    if promised_amount in (None, "") and promised_by in (None, ""):
+        return None, None
+    with collecting() as errors:
+        amount = errors.check(_promised_amount, promised_amount)
+        if promised_by in (None, ""):
+            errors.add("promised_by", _("Say by when the payment was promised."), "required")
+        elif not isinstance(promised_by, datetime.date) or isinstance(promised_by, datetime.datetime):  # fmt: skip
+            errors.add("promised_by", _("Enter a date like 2026-12-31."), "invalid")
+        elif promised_by < site_today(site, now):
+            errors.add("promised_by", _("A promise to pay can't be due in the past."), "in_past")
     zone = ZoneInfo(site.time_zone)
     ends = datetime.datetime.combine(promised_by + datetime.timedelta(days=1), datetime.time(), zone)  # fmt: skip
     return amount.quantize(CENT), ends
@@ -482,17 +491,19 @@ def record_chasing(
     """Log a call, visit, letter or other contact with a unit in arrears, with the promise to
     pay an amount by a date when one was made (both, or neither)."""
     ensure_can(actor, "dunning.add_chasingentry", site)
-    if unit.site_id != site.pk:
-        raise invalid("unit", _("No such unit at this site."), "not_found")
-    if kind not in ChasingEntry.Kind.values:
-        raise invalid("kind", _("Choose a call, a visit, a letter or other."), "invalid_choice")
     note = (note or "").strip()
-    if len(note) > 2000:
-        raise invalid("note", _("Keep the note under 2,000 characters."), "too_long")
     now = timezone.now()
-    amount, ends = _promise(site, promised_amount, promised_by, now)
-    if not note and amount is None:
-        raise invalid("note", _("Say what happened, or record a promise."), "required")
+    with collecting() as errors:
+        if unit.site_id != site.pk:
+            errors.add("unit", _("No such unit at this site."), "not_found")
+        if kind not in ChasingEntry.Kind.values:
+            errors.add("kind", _("Choose a call, a visit, a letter or other."), "invalid_choice")
+        if len(note) > 2000:
+            errors.add("note", _("Keep the note under 2,000 characters."), "too_long")
+        amount, ends = errors.check(_promise, site, promised_amount, promised_by, now) or (None, None)  # fmt: skip
+        # A promise made but mistyped is no missing note: its own errors say what to fix.
+        if not note and amount is None and not errors.has("promised_amount", "promised_by"):
+            errors.add("note", _("Say what happened, or record a promise."), "required")
     with transaction.atomic():
         entry = ChasingEntry.objects.create(
             site=site, unit=unit, kind=kind, note=note, promised_amount=amount,

@@ -72,6 +72,17 @@ def test_R_FEE_03_a_buildings_notices_run_as_a_job(owed, estate, clerk_a, today)
     assert bad.status_code == 400 and bad.json()["fields"][0]["field"] == "only_overdue_over_days"
 
 
+def test_R_FEE_03_a_chasing_entry_reports_every_bad_field_at_once(owed, clerk_a, time_machine):
+    time_machine.move_to(at(2026, 12, 20))
+    body = {"kind": "fax", "note": "x", "promised_amount": "-20", "promised_by": "2026-12-01"}
+    refused = post(signed_in(clerk_a), f"/units/{owed.pk}/chasing", body)
+    assert refused.status_code == 400
+    assert {(f["field"], f["code"]) for f in refused.json()["fields"]} == {
+        ("kind", "invalid_choice"), ("promised_amount", "not_positive"), ("promised_by", "in_past"),
+    }  # fmt: skip
+    assert not ChasingEntry.objects.exists()
+
+
 def test_R_FEE_03_the_chasing_log_and_broken_promises(owed, clerk_a, time_machine):
     time_machine.move_to(at(2026, 12, 20))
     client = signed_in(clerk_a)

@@ -99,3 +99,12 @@ def test_R_FEE_03_bad_chasing_input_is_a_field_error_and_nothing_is_written(owed
         services.record_chasing(site=owed.site, actor=clerk, unit=owed, **data)
     assert list(refused.value.error_dict) == [field] and codes(refused.value) == {code}
     assert not ChasingEntry.objects.exists()
+
+
+def test_R_FEE_03_a_building_run_reports_the_bad_kind_and_the_bad_filter_at_once(owed, clerk):
+    with pytest.raises(ValidationError) as refused:
+        services.check_building_run(site=owed.site, actor=clerk, building=owed.building, kind="poster",
+                                    only_overdue_over_days="999999")  # fmt: skip
+    assert {f: [e.code for e in es] for f, es in refused.value.error_dict.items()} == {
+        "kind": ["invalid_choice"], "only_overdue_over_days": ["out_of_range"],
+    }  # fmt: skip

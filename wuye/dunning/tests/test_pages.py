@@ -119,6 +119,31 @@ def test_R_FEE_03_finance_edits_the_layout_and_previews_it(owed, finance, clerk_
     assert signed_in(clerk_a).get("/dunning/layout/").status_code == 403  # clerks don't edit it
 
 
+def test_R_FEE_03_the_layout_form_reports_every_bad_field_at_once(owed, finance, today):
+    bad = signed_in(finance["sup"].user).post("/dunning/layout/", {
+        "fee_title": "费用通知单", "dunning_title": "催费通知书", "fee_body": "{fee}",
+        "dunning_body": "{owner}请于{deadline}前缴费", "pay_by_days": "120",
+    })  # fmt: skip
+    assert bad.status_code == 400
+    errors = bad.context["form"].errors.as_data()
+    assert {field: [e.code for e in errors[field]] for field in errors} == {
+        "fee_body": ["unknown_placeholder"], "dunning_body": ["unknown_placeholder"], "pay_by_days": ["out_of_range"],
+    }  # fmt: skip
+    assert not NoticeLayout.objects.exists()
+
+
+def test_R_FEE_03_the_chasing_form_reports_both_halves_of_a_bad_promise_at_once(owed, clerk_a, today):  # fmt: skip
+    bad = signed_in(clerk_a).post(f"/dunning/units/{owed.pk}/chasing/", {
+        "chase-kind": "call", "chase-promised_amount": "0", "chase-promised_by": "2026-01-01",
+    })  # fmt: skip
+    assert bad.status_code == 400
+    errors = bad.context["chase_form"].errors.as_data()
+    assert {field: [e.code for e in errors[field]] for field in errors} == {
+        "promised_amount": ["not_positive"], "promised_by": ["in_past"],
+    }  # fmt: skip
+    assert not ChasingEntry.objects.exists()
+
+
 def test_R_FEE_03_site_b_cannot_read_or_issue_for_site_a(owed, clerk_a, clerk_b, today):
     from wuye.dunning import services
 
