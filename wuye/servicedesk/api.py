@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -24,7 +25,7 @@ from wuye.core.scoping import access_object, one_site
 
 from . import desk, queries, services
 from .actions import CALLS
-from .models import Kind, Ticket, WorkOrder
+from .models import HelpArchive, Kind, Ticket, WorkOrder
 from .services import Intake, MaterialLine
 from .views import caller_phone, labelled_steps
 
@@ -549,3 +550,37 @@ def statistics(request, start: datetime.date, end: datetime.date, site: int | No
         for i in figures["indicators"]
     ]  # fmt: skip
     return figures
+
+
+# ---------------------------------------------------------------------------------------------
+# The help register's yearly archives (R-HLP-06)
+
+
+class HelpArchiveOut(Schema):
+    year: int
+    request_count: int
+    archived_at: datetime.datetime
+    remove_after: datetime.date = Field(description="The day the job removes its requests")
+    removed_at: datetime.datetime | None
+    removed_count: int
+
+
+@router.get("/help-archives", response=list[HelpArchiveOut], summary="The help register's yearly archives (R-HLP-06)")  # fmt: skip
+def list_help_archives(request, site: int | None = None):
+    where = _site(request, site)
+    ensure_can(request.user, "servicedesk.view_ticket", where)
+    return list(HelpArchive.objects.of_site(where).order_by("-year"))
+
+
+@router.get("/help-archives/{year}/requests", response=TicketPage, summary="One year's archived help requests, searched (read-only)")  # fmt: skip
+def list_archived_help_requests(request, year: int, site: int | None = None, q: str = "",
+                                help_kind: str = "", page: int = 1):  # fmt: skip
+    where = _site(request, site)
+    ensure_can(request.user, "servicedesk.view_ticket", where)
+    archive = HelpArchive.objects.of_site(where).filter(year=year).first()
+    if archive is None:
+        raise Http404
+    tickets = queries.archived_help_requests(archive, q=q[:60], help_kind=help_kind)
+    paginator = Paginator(tickets, settings.WUYE_PAGE_SIZE)
+    rows = paginator.get_page(page).object_list
+    return {"count": paginator.count, "items": [ticket_out(request.user, t) for t in rows]}

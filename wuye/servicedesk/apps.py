@@ -11,3 +11,6 @@ class ServiceDeskConfig(AppConfig):
         from wuye.core.schedule import Entry, register
 
         register(Entry("servicedesk-sweep", "wuye.servicedesk.tasks.sweep_task", 60))
+        register(
+            Entry("servicedesk-help-register", "wuye.servicedesk.tasks.help_register_task", 3600)
+        )

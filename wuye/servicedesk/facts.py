@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from wuye.core.models import Site
 
-from .models import Kind, Ticket, TicketFact
+from .models import HelpArchive, Kind, Ticket, TicketFact
 
 Key = tuple[int, datetime.date, str, str, int, int]
 Measures = dict[str, int]
@@ -167,12 +167,32 @@ def aggregate_tickets(site: Site, tickets=None) -> Iterator[dict]:
         }
 
 
+def _removed_help_years(site: Site) -> tuple[Q, Q]:
+    """The facts kept for help registers removed after their keeping period (R-HLP-06), and
+    the tickets of those years left out of a recount: their counts outlive the records."""
+    years = HelpArchive.objects.filter(site=site, removed_at__isnull=False).values_list(
+        "year", flat=True
+    )
+    facts, tickets = Q(pk__in=[]), Q(pk__in=[])
+    zone = site_zone(site)
+    for year in years:
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        start = datetime.datetime(year, 1, 1, tzinfo=zone)
+        end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+        facts |= Q(kind=Kind.HELP, day__gte=first, day__lte=last)
+        tickets |= Q(kind=Kind.HELP, received_at__gte=start, received_at__lt=end)
+    return facts, tickets
+
+
 @transaction.atomic
 def rebuild_facts(site: Site, *, batch: int = 5000) -> int:
-    """Recompute a site's facts from its tickets; returns the number of fact rows."""
-    TicketFact.objects.filter(site=site).delete()
+    """Recompute a site's facts from its tickets; returns the number of fact rows recomputed.
+    The counts of removed help registers are kept as they are."""
+    kept_facts, removed_years = _removed_help_years(site)
+    TicketFact.objects.filter(site=site).exclude(kept_facts).delete()
     rows, count = [], 0
-    for group in aggregate_tickets(site):
+    tickets = Ticket.objects.filter(site=site).exclude(removed_years)
+    for group in aggregate_tickets(site, tickets):
         rows.append(TicketFact(site=site, **group))
         if len(rows) >= batch:
             TicketFact.objects.bulk_create(rows)

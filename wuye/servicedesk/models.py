@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from wuye.core.models import Site, SiteScopedModel
+from wuye.core.models import Company, Site, SiteScopedModel
 from wuye.estate.models import Facility, Unit
 from wuye.people.models import Person
 from wuye.staff.models import Department, Employee
@@ -104,6 +104,57 @@ class DeskSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.site)
+
+
+class CompanyDeskSettings(models.Model):
+    """The company's own service-desk policy, the same at every site of it."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="desk_settings")
+    help_register_keep_years = models.PositiveSmallIntegerField(
+        _("keep the help register's yearly archives for (years)"), default=2
+    )  # R-HLP-06
+
+    class Meta:
+        verbose_name = _("company service-desk settings")
+        verbose_name_plural = _("company service-desk settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(help_register_keep_years__gte=1, help_register_keep_years__lte=30),
+                name="company_desk_keep_years_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.company)
+
+
+class HelpArchive(SiteScopedModel):
+    """R-HLP-06: a site's help register of one year, archived when the year is over: read-only,
+    searchable, and after the company's keeping period removed — this row then stays as the
+    log of what was removed (how many, their numbers, when)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    archived_at = models.DateTimeField(_("archived at"))
+    request_count = models.PositiveIntegerField(_("help requests"), default=0)
+    remove_after = models.DateField(_("kept until"))
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_count = models.PositiveIntegerField(_("help requests removed"), default=0)
+    removed_numbers = models.JSONField(_("ticket numbers removed"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("help-register archive")
+        verbose_name_plural = _("help-register archives")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "year"], name="help_archive_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True, removed_count=0) | Q(removed_at__isnull=False),
+                name="help_archive_removal_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.year}"
 
 
 class Category(SiteScopedModel):
@@ -350,6 +401,11 @@ class Ticket(SiteScopedModel):
     satisfied = models.BooleanField(_("satisfied"), null=True, blank=True)
     hurry_count = models.PositiveIntegerField(_("hurries"), default=0)
     reopen_count = models.PositiveIntegerField(_("reopened"), default=0)
+    # R-HLP-06: a closed help request of a year that is over sits in that year's archive.
+    archive = models.ForeignKey(
+        HelpArchive, on_delete=models.PROTECT, null=True, blank=True, related_name="requests",
+        verbose_name=_("archive"),
+    )  # fmt: skip
     version = models.PositiveIntegerField(default=1)
     version.audit_hidden = True
 
@@ -394,6 +450,10 @@ class Ticket(SiteScopedModel):
                 condition=Q(kind="complaint") | Q(event__isnull=True),
                 name="ticket_event_only_on_complaint",
             ),
+            models.CheckConstraint(
+                condition=Q(archive__isnull=True) | Q(kind="help", state="closed"),
+                name="ticket_archive_only_closed_help",
+            ),
         ]
         indexes = [
             # The open list and the daily review: open tickets of a site, overdue first.
@@ -429,6 +489,13 @@ class Ticket(SiteScopedModel):
                 condition=Q(state="completed"),
             ),
             models.Index(fields=["reporter_ip", "-received_at"], name="ticket_reporter_ip_idx"),
+            models.Index(fields=["archive", "-received_at"], name="ticket_archive_idx"),
+            # The archive job: help requests not yet in an archive (R-HLP-06).
+            models.Index(
+                fields=["site", "received_at"],
+                name="ticket_help_unarchived_idx",
+                condition=Q(kind="help", archive__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

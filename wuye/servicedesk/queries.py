@@ -44,7 +44,8 @@ def filter_tickets(site, *, q: str = "", kind: str = "", state: str = "", overdu
                    assignee: int | None = None, only_open: bool = True,
                    major: bool = False) -> QuerySet[Ticket]:  # fmt: skip
     tickets = open_tickets(site) if only_open else (
-        Ticket.objects.of_site(site).select_related(*LIST_RELATED).order_by("-received_at", "-id")
+        Ticket.objects.of_site(site).filter(archive__isnull=True)  # archived: their own page
+        .select_related(*LIST_RELATED).order_by("-received_at", "-id")
     )  # fmt: skip
     if kind:
         tickets = tickets.filter(kind=kind)
@@ -56,12 +57,30 @@ def filter_tickets(site, *, q: str = "", kind: str = "", state: str = "", overdu
         tickets = tickets.filter(assignee_id=assignee)
     if major:
         tickets = tickets.filter(kind=Kind.COMPLAINT, is_major=True)
+    return search_tickets(site, tickets, q)
+
+
+def search_tickets(site, tickets: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
+    """The desk's search box: the end of a ticket number, words of the subject, the caller's
+    name as typed, or a unit's code."""
     q = q.strip()
     if q:
         match = Q(number__iendswith=q) | Q(subject__icontains=q) | Q(caller_name__startswith=q)
         units = Unit.objects.of_site(site).filter(code__iexact=q).values("pk")
         tickets = tickets.filter(match | Q(unit__in=units))
     return tickets
+
+
+def archived_help_requests(archive, *, q: str = "", help_kind: str = "") -> QuerySet[Ticket]:
+    """R-HLP-06: one archive's help requests, searched like the desk's list, newest first."""
+    tickets = (
+        Ticket.objects.filter(archive=archive)
+        .select_related(*LIST_RELATED)
+        .order_by("-received_at", "-id")
+    )
+    if help_kind:
+        tickets = tickets.filter(help_kind=help_kind)
+    return search_tickets(archive.site, tickets, q)
 
 
 def received_on(site, day: datetime.date) -> QuerySet[Ticket]:

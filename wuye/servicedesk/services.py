@@ -37,6 +37,7 @@ from wuye.people.services import phone_hash
 from wuye.staff.authority import may_approve, next_up
 from wuye.staff.models import AuthorityRule, Department, Employee
 
+from .archive import file_late_request
 from .facts import facts_of, move_facts, site_zone
 from .models import (
     Attachment,
@@ -113,6 +114,12 @@ def changing(
         locked = Ticket.objects.select_for_update(of=("self",)).select_related("site").get(pk=pk)
         if perm is not None:
             ensure_can(actor, perm, locked.site)
+        if locked.archive_id is not None:
+            raise invalid(
+                None,
+                _("This help request is in its year's archive and can no longer be changed."),
+                "archived",
+            )
         if version is not None and int(version) != locked.version:
             raise invalid(
                 "version",
@@ -126,6 +133,7 @@ def changing(
         yield locked, step
         if not step.action:  # the action found nothing to do
             return
+        file_late_request(locked)  # R-HLP-06
         locked.version += 1
         locked.save()
         move_facts(before, facts_of(locked, zone))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public_views, views, work_views
+from . import archive_views, public_views, views, work_views
 
 app_name = "servicedesk"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("duty/", views.duty, name="duty"),
     path("statistics/", views.statistics, name="statistics"),
     path("settings/", views.desk_settings_page, name="settings"),
+    path("help-archive/", archive_views.help_archives, name="help_archives"),
+    path("help-archive/<int:year>/", archive_views.help_archive, name="help_archive"),
     path("work/", work_views.my_work, name="my_work"),
     path("work/<int:pk>/", work_views.work_order, name="work_order"),
     path("work/<int:pk>/<slug:step>/", work_views.work_step, name="work_step"),

@@ -151,7 +151,7 @@ def _ticket(request, pk) -> Ticket:
     return access_object(
         Ticket.objects.select_related(
             "unit", "facility", "person", "category", "department", "assignee", "escalated_to",
-            "root_cause", "price_item", "received_by", "event",
+            "root_cause", "price_item", "received_by", "event", "archive",
         ),
         request.user, pk, site=request.site,
     )  # fmt: skip
@@ -280,6 +280,8 @@ def _by_number(request, number: str) -> Ticket:
 
 
 def available_actions(user, ticket: Ticket) -> list[tuple[str, Action]]:
+    if ticket.archive_id is not None:
+        return []  # read-only in its year's archive (R-HLP-06)
     return [
         (name, action)
         for name, action in ACTIONS.items()
