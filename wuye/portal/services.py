@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
 from wuye.core.crypto import decrypt
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
 from wuye.core.identity import normalize_phone
 from wuye.core.scoping import can_access_site
 from wuye.estate.models import Unit
@@ -46,19 +46,23 @@ def resident_username(phone: str) -> str:
 def sign_up_resident(*, phone: str, name: str, password: str) -> ResidentAccount:
     """A new resident account; refused for a phone number that already has one."""
     name = " ".join((name or "").split())
-    if not name:
-        raise invalid("name", _("Name is required."), "required")
-    if not (phone or "").strip():
-        raise invalid("phone", _("A mobile number is required."), "required")
-    number = normalize_phone(phone)
-    columns = phone_columns(number)
-    if ResidentAccount.objects.filter(phone_hash=columns["phone_hash"]).exists():
-        raise invalid("phone", _("This mobile number already has an account."), "taken")
-    user = get_user_model()(username=resident_username(number), first_name=name)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.error_list}) from exc
+    with collecting() as errors:
+        if not name:
+            errors.add("name", _("Name is required."), "required")
+        number = None
+        if not (phone or "").strip():
+            errors.add("phone", _("A mobile number is required."), "required")
+        else:
+            number = errors.check(normalize_phone, phone)
+        columns = errors.check(phone_columns, number) if number else None
+        if columns and ResidentAccount.objects.filter(phone_hash=columns["phone_hash"]).exists():
+            errors.add("phone", _("This mobile number already has an account."), "taken")
+        # The password is checked against the login it would have, even when the number is bad.
+        user = get_user_model()(username=resident_username(number or ""), first_name=name)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            errors.absorb(ValidationError({"password": exc.error_list}))
     user.set_password(password)
     try:
         with transaction.atomic():

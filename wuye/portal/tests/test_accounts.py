@@ -55,6 +55,32 @@ def test_a_resident_signs_up_and_a_second_account_for_the_phone_is_refused(db, c
     }
 
 
+def test_a_sign_up_with_no_name_a_bad_phone_and_a_weak_password_reports_every_bad_field_at_once(
+    db, client
+):
+    response = client.post(
+        f"{BASE}/signup", {"phone": "1234", "name": " ", "password": "123"}, content_type=JSON
+    )
+    assert response.status_code == 400
+    fields = {f["field"] for f in response.json()["fields"]}
+    assert fields == {"name", "phone", "password"}
+    assert {f["code"] for f in response.json()["fields"] if f["field"] != "password"} == {
+        "required",
+        "bad_phone",
+    }
+    from wuye.portal.models import ResidentAccount
+
+    assert not ResidentAccount.objects.exists()
+
+
+def test_a_taken_phone_and_a_weak_password_are_told_together(db):
+    sign_up("13900001111", "王小明")
+    with pytest.raises(ValidationError) as refused:
+        services.sign_up_resident(phone="13900001111", name="王大明", password="123")
+    assert set(refused.value.error_dict) == {"phone", "password"}
+    assert refused.value.error_dict["phone"][0].code == "taken"
+
+
 def test_a_weak_password_or_a_placeholder_phone_is_a_field_error(db):
     with pytest.raises(ValidationError) as weak:
         services.sign_up_resident(phone="13900002222", name="赵", password="123")

@@ -1,6 +1,7 @@
 """The residents' pages and the centre's request queue."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from wuye.portal import services
 from wuye.portal.models import ResidentLink
@@ -44,6 +45,15 @@ def test_a_resident_sees_no_other_unit_and_no_staff_page(owned_unit, other_unit,
     assert client.get(f"/portal/units/{other_unit.pk}/").status_code == 404
     assert client.get("/people/").status_code == 403
     assert client.get("/portal/requests/").status_code == 403
+
+
+def test_the_sign_up_form_reports_every_bad_field_at_once(db, client):
+    response = client.post("/portal/signup/", {"name": "张三", "phone": "1234", "password": "123"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors.as_data()
+    assert set(errors) == {"phone", "password"}
+    assert [e.code for e in errors["phone"]] == ["bad_phone"]
+    assert not get_user_model().objects.filter(first_name="张三").exists()
 
 
 @pytest.mark.parametrize("path", ["/portal/signup/", "/portal/login/"])
