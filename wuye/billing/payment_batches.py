@@ -59,10 +59,12 @@ def take_payments(*, site, actor, batch: Sequence[BatchPayment]) -> list[Payment
     """Take every payment of `batch` for `site`, or none (field errors `rows.<n>.<field>`,
     counted from 1). Returns the payments made, in the order received."""
     ensure_can(actor, "billing.add_payment", site)
-    with transaction.atomic(), collecting() as errors:
-        rows = _checked_rows(site, batch, errors)
-        plan = _allocate(rows, _open_lines({item.unit.pk for _n, item, *_rest in rows}), errors)
-    return _write(site, actor, rows, plan)
+    with transaction.atomic():
+        with collecting() as errors:
+            rows = _checked_rows(site, batch, errors)
+            units = {item.unit.pk for _n, item, *_rest in rows}
+            plan = _allocate(rows, _open_lines(units), errors)
+        return _write(site, actor, rows, plan)
 
 
 def _checked_rows(site, batch: Sequence[BatchPayment], errors: FieldErrors) -> list[tuple]:

@@ -55,6 +55,15 @@ def test_a_batch_pays_each_unit_oldest_first_dated_as_received_with_receipts_in_
     )  # fmt: skip
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_outside_any_transaction_is_one_transaction_of_its_own(owed, finance):
+    made = take_payments(site=owed.site, actor=finance["sup"].user, batch=[
+        BatchPayment(unit=owed, amount=D("300"), method="transfer", received_at=at(11, 10)),
+    ])  # fmt: skip
+    assert made[0].receipt.number == "RC-A-2026-000001"
+    assert payments.ledger(owed).balance == D("0.00")
+
+
 def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(owed, estate, finance, site_b):
     elsewhere = Unit.objects.create(
         site=site_b, building=Building.objects.create(site=site_b, code="9", name="9栋"),
