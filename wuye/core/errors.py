@@ -11,11 +11,20 @@ hears of both at once, not of the second after fixing the first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import (
+    DecimalValidator,
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
 
@@ -103,3 +112,55 @@ def collecting() -> Iterator[FieldErrors]:
     except ValidationError as exc:
         errors.absorb(exc)
     errors.raise_any()
+
+
+def check_column(errors: FieldErrors, model, name: str, value, *, field: str | None = None) -> None:
+    """What the database would refuse with a server error, as an error of `field` (default
+    `name`): a NUL character in text (PostgreSQL stores none), text longer than the column, a
+    number beyond the column's range or digits. Extra decimal places are left to the rounding
+    the column does. A field already in error is not checked again."""
+    field = field or name
+    if value is None or errors.has(field):
+        return
+    column = model._meta.get_field(name)
+    try:
+        if isinstance(value, str):
+            if isinstance(column, models.CharField | models.TextField):
+                if "\x00" in value:
+                    raise ValidationError(
+                        _("Text may not contain the NUL character (\\0)."),
+                        code="null_characters_not_allowed",
+                    )
+                if column.max_length:
+                    MaxLengthValidator(column.max_length)(value)
+        elif isinstance(column, models.DecimalField) and isinstance(value, Decimal):
+            _check_digits(column, value)
+        elif isinstance(column, models.IntegerField) and isinstance(value, int):
+            # The column type's range as PostgreSQL keeps it (SQLite would take any size).
+            ranges = BaseDatabaseOperations.integer_field_ranges
+            low, high = ranges.get(column.get_internal_type(), ranges["BigIntegerField"])
+            MinValueValidator(low)(value)
+            MaxValueValidator(high)(value)
+    except ValidationError as exc:
+        errors.absorb(ValidationError({field: exc.error_list}))
+
+
+def check_columns(errors: FieldErrors, obj, names: Iterable[str] | None = None) -> None:
+    """`check_column` for each of `names` (default: every concrete field) of a model object."""
+    wanted = None if names is None else set(names)
+    for column in obj._meta.concrete_fields:
+        if column.is_relation or (wanted is not None and column.name not in wanted):
+            continue
+        check_column(errors, type(obj), column.name, getattr(obj, column.attname))
+
+
+def _check_digits(column: models.DecimalField, value: Decimal) -> None:
+    if not value.is_finite():
+        raise ValidationError(DecimalValidator.messages["invalid"], code="invalid")
+    whole = column.max_digits - column.decimal_places
+    size = value.copy_abs()
+    if size.adjusted() >= whole or (
+        size.quantize(Decimal(1).scaleb(-column.decimal_places), ROUND_HALF_UP) >= 10**whole
+    ):
+        message = DecimalValidator.messages["max_whole_digits"] % {"max": whole}
+        raise ValidationError(str(message), code="max_whole_digits")
