@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_create, record_update, snapshot
-from wuye.core.errors import invalid
+from wuye.core.errors import collecting, invalid
+from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 
 from .facts import site_zone
@@ -121,17 +122,32 @@ def update_desk_settings(*, site, actor, **values) -> DeskSettings:
     with transaction.atomic():
         current = desk_settings(site)
         before = snapshot(current) if current.pk else None
-        for name, value in values.items():
-            if value is None or int(value) < 0:
-                raise invalid(name, _("Enter a whole number of 0 or more."), "invalid")
-            setattr(current, name, int(value))
-        if not 10 <= current.warn_percent <= 99:
-            raise invalid("warn_percent", _("Warn between 10% and 99% of the time."), "range")
-        if current.help_answer_minutes < 1 or current.inquiry_answer_minutes < 1:
-            raise invalid("help_answer_minutes", _("Allow at least one minute."), "range")
+        with collecting() as errors:
+            for name, value in values.items():
+                number = _whole_number(value)
+                if number is None:
+                    errors.add(name, _("Enter a whole number from 0 to 32767."), "invalid")
+                else:
+                    setattr(current, name, number)
+            if not 10 <= current.warn_percent <= 99 and not errors.has("warn_percent"):
+                errors.add("warn_percent", _("Warn between 10% and 99% of the time."), "range")
+            for name in ("help_answer_minutes", "inquiry_answer_minutes"):
+                if getattr(current, name) < 1 and not errors.has(name):
+                    errors.add(name, _("Allow at least one minute."), "range")
         current.save()
         _record(actor, current, before)
     return current
+
+
+def _whole_number(value) -> int | None:
+    """A setting's value: a whole number a small-integer column holds, else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        return None
+    return number if 0 <= number <= 32767 else None
 
 
 def _record(actor, obj, before: dict | None) -> None:
@@ -149,16 +165,17 @@ def save_category(
     ensure_can(actor, "servicedesk.change_category", site)
     from .models import DispatchMode, Kind
 
-    if kind not in Kind.values:
-        raise invalid("kind", _("Choose a ticket kind."), "invalid_choice")
-    if dispatch_mode not in DispatchMode.values:
-        raise invalid("dispatch_mode", _("Choose how work is dispatched."), "invalid_choice")
-    if department is None or department.company_id != site.company_id:
-        raise invalid("department", _("Choose the department responsible."), "required")
-    employees = [_staff_of_site(w, site, "workers") for w in workers]
-    if dispatch_mode == DispatchMode.ROTATION and not employees:
-        raise invalid("workers", _("A rotation needs at least one worker."), "required")
-    name = _text(name, "name", _("Give the category a name."))[:50]
+    with collecting() as errors:
+        if kind not in Kind.values:
+            errors.add("kind", _("Choose a ticket kind."), "invalid_choice")
+        if dispatch_mode not in DispatchMode.values:
+            errors.add("dispatch_mode", _("Choose how work is dispatched."), "invalid_choice")
+        if department is None or department.company_id != site.company_id:
+            errors.add("department", _("Choose the department responsible."), "required")
+        employees = [errors.check(_staff_of_site, w, site, "workers") for w in workers]
+        if dispatch_mode == DispatchMode.ROTATION and not employees:
+            errors.add("workers", _("A rotation needs at least one worker."), "required")
+        name = (errors.check(_text, name, "name", _("Give the category a name.")) or "")[:50]
     try:
         with transaction.atomic():
             before = snapshot(category) if category else None
@@ -198,16 +215,25 @@ def save_root_cause(*, site, actor, name: str, root_cause: RootCause | None = No
     return root_cause
 
 
+PRICE_LIMIT = Decimal("99999999.99")  # what the price column (10 digits, 2 places) holds
+
+
 def save_price_item(*, site, actor, name: str, price, unit_label: str = "次",
                     item: PriceItem | None = None, is_active: bool = True) -> PriceItem:  # fmt: skip
     ensure_can(actor, "servicedesk.change_priceitem", site)
-    name = _text(name, "name", _("Name the service."))[:60]
-    try:
-        price = Decimal(str(price)).quantize(Decimal("0.01"))
-    except Exception:
-        raise invalid("price", _("Enter a price in yuan, like 80.00."), "invalid") from None
-    if price < 0:
-        raise invalid("price", _("A price can't be negative."), "negative")
+    with collecting() as errors:
+        name = (errors.check(_text, name, "name", _("Name the service.")) or "")[:60]
+        try:
+            price = Decimal(str(price)).quantize(Decimal("0.01"))
+        except ArithmeticError:
+            errors.add("price", _("Enter a price in yuan, like 80.00."), "invalid")
+        else:
+            if not price.is_finite():
+                errors.add("price", _("Enter a price in yuan, like 80.00."), "invalid")
+            elif price < 0:
+                errors.add("price", _("A price can't be negative."), "negative")
+            elif price > PRICE_LIMIT:
+                errors.add("price", _("A price is at most %(limit)s.") % {"limit": format_yuan(PRICE_LIMIT)}, "too_large")  # fmt: skip
     try:
         with transaction.atomic():
             before = snapshot(item) if item else None

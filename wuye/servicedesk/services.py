@@ -494,38 +494,45 @@ def dispatch_ticket(
             _("Only an open ticket can be dispatched."),
         )
         now = _now()
-        if category not in (None, ""):
-            t.category = _scoped(Category, category, t.site, "category", _("category"))
-            if t.category.kind != t.kind:
-                raise invalid("category", _("This category is for another kind of ticket."), "mismatch")  # fmt: skip
-        mode = t.category.dispatch_mode if t.category else DispatchMode.DESK
-        worker = _staff_of_site(assignee, t.site)
-        if department not in (None, ""):
-            dept = department if isinstance(department, Department) else (
-                Department.objects.filter(pk=department, company_id=t.site.company_id).first()
-            )  # fmt: skip
-            if dept is None or dept.company_id != t.site.company_id:
-                raise invalid("department", _("No such department."), "not_found")
-            t.department = dept
-        elif worker is not None:
-            t.department = worker.post.department
-        elif t.category is not None:
-            t.department = t.category.department
-        if t.department is None:
-            raise invalid("department", _("Choose the department responsible."), "required")
-        if worker is None and mode == DispatchMode.ROTATION and t.category is not None:
-            worker = _rotate(t.category)
-        if worker is None and (t.kind != Kind.REPAIR or mode == DispatchMode.DESK):
-            raise invalid("assignee", _("Choose the person responsible."), "required")
-        visit_at = _future(visit_at, "visit_at", now) if visit_at else None
+        with collecting() as errors:
+            if category not in (None, ""):
+                chosen = errors.check(_scoped, Category, category, t.site, "category", _("category"))  # fmt: skip
+                if chosen is not None and chosen.kind != t.kind:
+                    errors.add("category", _("This category is for another kind of ticket."), "mismatch")  # fmt: skip
+                elif chosen is not None:
+                    t.category = chosen
+            mode = t.category.dispatch_mode if t.category else DispatchMode.DESK
+            worker = errors.check(_staff_of_site, assignee, t.site)
+            if department not in (None, ""):
+                dept = department if isinstance(department, Department) else (
+                    Department.objects.filter(pk=department, company_id=t.site.company_id).first()
+                )  # fmt: skip
+                if dept is None or dept.company_id != t.site.company_id:
+                    errors.add("department", _("No such department."), "not_found")
+                else:
+                    t.department = dept
+            elif worker is not None:
+                t.department = worker.post.department
+            elif t.category is not None:
+                t.department = t.category.department
+            if t.department is None and not errors.has("department"):
+                errors.add("department", _("Choose the department responsible."), "required")
+            if worker is None and mode == DispatchMode.ROTATION and t.category is not None:
+                worker = _rotate(t.category)
+            needs_person = t.kind != Kind.REPAIR or mode == DispatchMode.DESK
+            if worker is None and needs_person and not errors.has("assignee"):
+                errors.add("assignee", _("Choose the person responsible."), "required")
+            visit_at = errors.check(_future, visit_at, "visit_at", now) if visit_at else None
+            if t.kind == Kind.REPAIR and visit_at is None and not errors.has("visit_at"):
+                order = _active_order(t)
+                if order is None and (t.due_at is None or t.due_at <= now):
+                    errors.add("visit_at", _("Agree a visit time with the resident."), "required")
         previous = t.assignee
         t.assignee = worker
         order = None
         if t.kind == Kind.REPAIR:
             order = _active_order(t)
             if visit_at is None:
-                if order is None and (t.due_at is None or t.due_at <= now):
-                    raise invalid("visit_at", _("Agree a visit time with the resident."), "required")  # fmt: skip
                 visit_at = order.visit_at if order else t.due_at
             order = _place_work_order(t, order, worker, visit_at)
             if t.met_at is None:
@@ -663,17 +670,19 @@ def finish_work_order(
         order = _order_for(work_order, actor)
         if order.state not in (WoState.ACCEPTED, WoState.ARRIVED):
             raise invalid(None, _("Record arrival before finishing the job."), "wrong_state")
-        work_done = _text(work_done, "work_done", _("Say what was done."))
-        if result not in WorkOrder.Result.values:
-            raise invalid("result", _("Choose how the job ended."), "invalid_choice")
-        item = _scoped(PriceItem, price_item, order.site, "price_item", _("paid service"))
-        amount = _charge(item, quantity, charge_amount)
+        with collecting() as errors:
+            work_done = errors.check(_text, work_done, "work_done", _("Say what was done."))
+            if result not in WorkOrder.Result.values:
+                errors.add("result", _("Choose how the job ended."), "invalid_choice")
+            item = errors.check(
+                _scoped, PriceItem, price_item, order.site, "price_item", _("paid service")
+            )
+            amount = None if errors.has("price_item") else errors.check(_charge, item, quantity, charge_amount)  # fmt: skip
+            used = [line for line in materials if line.name.strip()]
+            if any(line.quantity is None or Decimal(line.quantity) <= 0 for line in used):
+                errors.add("materials", _("A material's quantity must be more than 0."), "quantity")  # fmt: skip
         now = _now()
-        for line in materials:
-            if not line.name.strip():
-                continue
-            if line.quantity is None or Decimal(line.quantity) <= 0:
-                raise invalid("materials", _("A material's quantity must be more than 0."), "quantity")  # fmt: skip
+        for line in used:
             Material.objects.create(
                 work_order=order, name=line.name.strip()[:100], quantity=line.quantity,
                 unit_label=line.unit_label[:10],
