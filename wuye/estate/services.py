@@ -18,7 +18,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_bulk_create, record_create, record_update, snapshot
-from wuye.core.errors import FieldErrors, collecting, invalid
+from wuye.core.errors import FieldErrors, check_column, check_columns, collecting, invalid
 from wuye.core.permissions import ensure_can
 
 from .models import Building, Entrance, Facility, ParkingSpace, Unit
@@ -119,6 +119,7 @@ def _check_building(building: Building, errors: FieldErrors) -> None:
         errors.add("floors_above", _("A building has at least one floor above ground."), "too_few")
     if building.floors_below is None or building.floors_below < 0:
         errors.add("floors_below", _("Floors below ground can't be negative."), "negative")
+    check_columns(errors, building)
     clash = Building.objects.of_site(building.site_id).filter(code=building.code)
     if not errors.has("code") and clash.exclude(pk=building.pk).exists():
         errors.absorb(_building_clash(building))
@@ -196,8 +197,11 @@ def _check_unit(unit: Unit) -> None:
             )
         if unit.fee_coefficient is None or unit.fee_coefficient < 0:
             errors.add("fee_coefficient", _("Fee coefficient can't be negative."), "negative")
+        check_columns(errors, unit, UNIT_FIELDS - {"building", "entrance"})
         if not errors.has("building", "entrance", "number"):
             unit.code = unit_code(building, unit.entrance, unit.number)
+            check_column(errors, Unit, "code", unit.code, field="number")
+        if not errors.has("building", "entrance", "number"):
             clash = _unit_clash(unit)
             if clash is not None:
                 errors.absorb(clash)
@@ -302,15 +306,18 @@ def _recode_units(building: Building, entrances: Sequence[Entrance] | None = Non
 
 
 def _check_entrance(entrance: Entrance) -> None:
-    _check_code("code", entrance.code, _("Entrance number"))
-    if not _clean_text(entrance.name):
-        entrance.name = _("Entrance %(code)s") % {"code": entrance.code}
-    if (
-        Entrance.objects.filter(building_id=entrance.building_id, code=entrance.code)
-        .exclude(pk=entrance.pk)
-        .exists()
-    ):
-        raise _entrance_clash(entrance)
+    with collecting() as errors:
+        errors.check(_check_code, "code", entrance.code, _("Entrance number"))
+        if not _clean_text(entrance.name) and not errors.has("code"):
+            entrance.name = _("Entrance %(code)s") % {"code": entrance.code}
+        check_columns(errors, entrance)
+        if (
+            not errors.has("code")
+            and Entrance.objects.filter(building_id=entrance.building_id, code=entrance.code)
+            .exclude(pk=entrance.pk)
+            .exists()
+        ):
+            errors.absorb(_entrance_clash(entrance))
 
 
 def _entrance_clash(entrance: Entrance) -> ValidationError:
@@ -469,6 +476,12 @@ def generate_units(
             for area in areas:
                 errors.check(_check_area, "floor_area", area, _("Floor area"), required=True)
             errors.check(_check_area, "indoor_area", indoor_area, _("Indoor area"), required=False)
+            if fee_coefficient is None or fee_coefficient < 0:
+                errors.add("fee_coefficient", _("Fee coefficient can't be negative."), "negative")
+            for name, value in (("indoor_area", indoor_area), ("fee_coefficient", fee_coefficient)):
+                check_column(errors, Unit, name, value)
+            for area in areas:
+                check_column(errors, Unit, "floor_area", area)
             if use not in Unit.Use.values:
                 errors.add("use", _("Unknown use."), "invalid_choice")
             if state not in Unit.State.values:
@@ -547,8 +560,9 @@ def _check_parking(space: ParkingSpace) -> None:
         if not space.code:
             errors.add("code", _("Space number is required."), "required")
         errors.check(_check_area, "floor_area", space.floor_area, _("Floor area"), required=False)
+        check_columns(errors, space)
         taken = ParkingSpace.objects.of_site(space.site_id).filter(code=space.code)
-        if space.code and taken.exclude(pk=space.pk).exists():
+        if not errors.has("code") and taken.exclude(pk=space.pk).exists():
             errors.absorb(_parking_clash(space))
 
 
@@ -593,8 +607,9 @@ def _check_facility(facility: Facility) -> None:
             errors.add("name", _("Name is required."), "required")
         if facility.building is not None and facility.building.site_id != facility.site_id:
             errors.add("building", _("The building is not on this site."), "wrong_site")
+        check_columns(errors, facility)
         taken = Facility.objects.of_site(facility.site_id).filter(code=facility.code)
-        if facility.code and taken.exclude(pk=facility.pk).exists():
+        if not errors.has("code") and taken.exclude(pk=facility.pk).exists():
             errors.absorb(_facility_clash(facility))
 
 

@@ -252,3 +252,20 @@ def test_a_building_with_a_bad_number_and_no_floors_reports_every_bad_field_at_o
         ("floors_above", "too_few"),
     }
     assert not services.Building.objects.exists()
+
+
+def test_nul_characters_in_a_unit_and_a_negative_coefficient_are_one_400_never_a_500(
+    site_a, building_a, clerk_a, client_of
+):
+    response = client_of(clerk_a).post(
+        f"{BASE}/units",
+        unit_payload(site_a, building_a, number="01\u00000", note="\u0000", fee_coefficient="-2"),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("number", "null_characters_not_allowed"),
+        ("note", "null_characters_not_allowed"),
+        ("fee_coefficient", "negative"),
+    }
+    assert not Unit.objects.exists()

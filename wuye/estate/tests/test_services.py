@@ -264,3 +264,70 @@ def test_parking_spaces_and_facilities_report_every_bad_field_at_once(site_a, cl
         ("building", "wrong_site"),
     }
     assert not ParkingSpace.objects.exists() and not Facility.objects.exists()
+
+
+def pairs(exc_info) -> set[tuple]:
+    return {(e["field"], e["code"]) for e in errors_of(exc_info)}
+
+
+def test_nul_characters_and_numbers_beyond_their_columns_are_field_errors_told_with_the_rest(
+    site_a, building_a, clerk_a
+):
+    with pytest.raises(ValidationError) as exc:
+        services.create_building(
+            site=site_a, actor=clerk_a, code="1-A", name="1\x00栋", floors_above=40000, note="\x00"
+        )
+    assert pairs(exc) == {
+        ("code", "bad_code"),
+        ("name", "null_characters_not_allowed"),
+        ("floors_above", "max_value"),
+        ("note", "null_characters_not_allowed"),
+    }
+    with pytest.raises(ValidationError) as exc:
+        services.create_entrance(building=building_a, actor=clerk_a, code=" ", name="一\x00单元")
+    assert pairs(exc) == {("code", "required"), ("name", "null_characters_not_allowed")}
+    with pytest.raises(ValidationError) as exc:
+        services.create_unit(
+            building=building_a,
+            actor=clerk_a,
+            floor=1,
+            number="01\x0002",
+            floor_area=Decimal("123456789.00"),
+            fee_coefficient=Decimal("1000"),
+        )
+    assert pairs(exc) == {
+        ("number", "null_characters_not_allowed"),
+        ("floor_area", "max_whole_digits"),
+        ("fee_coefficient", "max_whole_digits"),
+    }
+    with pytest.raises(ValidationError) as exc:
+        services.create_facility(
+            site=site_a, actor=clerk_a, code="F\x001", name="泵" * 101, location="\x00"
+        )
+    assert pairs(exc) == {
+        ("code", "null_characters_not_allowed"),
+        ("name", "max_length"),
+        ("location", "null_characters_not_allowed"),
+    }
+    assert not Building.objects.exclude(pk=building_a.pk).exists()
+    assert not Unit.objects.exists()
+
+
+def test_a_generate_run_with_a_negative_coefficient_and_an_area_too_large_reports_both(
+    building_a, clerk_a
+):
+    with pytest.raises(ValidationError) as exc:
+        services.generate_units(
+            building=building_a,
+            actor=clerk_a,
+            first_floor=1,
+            last_floor=2,
+            units_per_floor=2,
+            floor_area=Decimal("99999999.999"),
+            fee_coefficient=Decimal("-1"),
+        )
+    assert pairs(exc) == {
+        ("floor_area", "max_whole_digits"),
+        ("fee_coefficient", "negative"),
+    }
+    assert not Unit.objects.exists()
