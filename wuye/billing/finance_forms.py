@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.money import format_yuan_precise
 from wuye.estate.models import Building, Unit
 
 from .forms import MonthField
@@ -219,9 +220,9 @@ def rate_label(rate: Rate) -> str:
 
 
 def rate_text(amount: Decimal) -> str:
-    """A rate as entered: 2.80, 3.00, 2.8525 (rates keep four places; most use two)."""
-    exact = amount.normalize()
-    return str(exact if exact.as_tuple().exponent < -2 else amount.quantize(Decimal("0.01")))
+    """A rate as entered, in a column headed in yuan: 2.80, 3.00, 2.8525, 12,000.00 (rates keep
+    four places; most use two)."""
+    return format_yuan_precise(amount, sign=False)
 
 
 class RunBillsForm(forms.Form):

@@ -22,6 +22,7 @@ from wuye.core.audit import history
 from wuye.core.jobs import with_live_progress
 from wuye.core.listing import paginate
 from wuye.core.models import AuditEntry, Job
+from wuye.core.money import format_yuan_precise
 from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
@@ -132,7 +133,10 @@ def fee_item_detail(request, pk):
             ),
         )
         if rate is not None:
-            messages.success(request, _("Rate of %(amount)s added.") % {"amount": rate.amount})
+            messages.success(
+                request,
+                _("Rate of %(amount)s added.") % {"amount": format_yuan_precise(rate.amount)},
+            )
             return redirect("billing:fee_item", item.pk)
         failed = rate_form
     rates = list(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create, record_update, snapshot
 from wuye.core.errors import FieldErrors, collecting, invalid
+from wuye.core.money import format_yuan_precise
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
@@ -138,7 +139,7 @@ def set_rate(
                         _(
                             "This overlaps the rate of %(amount)s from %(start)s; end that one first."
                         )
-                        % {"amount": clash.amount, "start": clash.valid_from},
+                        % {"amount": format_yuan_precise(clash.amount), "start": clash.valid_from},
                         "overlap",
                     )
         rate = Rate.objects.create(

@@ -34,3 +34,18 @@ def format_yuan(value, *, sign: bool = True) -> str:
     rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     text = f"{abs(rounded):,.2f}"
     return ("-" if rounded < 0 else "") + ("¥" if sign else "") + text
+
+
+def format_yuan_precise(value, *, sign: bool = True) -> str:
+    """An amount kept finer than the fen — a rate (¥2.8525 a m²), a late fee as it accrues — to
+    the places it has, at least two, with thousands separators: ¥12,000.00, ¥2.8525, ¥0.125.
+    Without the ¥ when `sign` is false. None is "—"."""
+    if value is None:
+        return NO_AMOUNT
+    amount = as_decimal(value)
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    exact = amount.normalize()
+    shown = exact if exact.as_tuple().exponent < -2 else amount.quantize(CENT)
+    text = f"{abs(shown):,f}"
+    return ("-" if shown < 0 else "") + ("¥" if sign else "") + text

@@ -166,8 +166,8 @@ def test_a_rate_is_added_and_an_overlap_is_a_form_error(client_of, finance, rate
     url = reverse("billing:fee_item", args=[rated.pk])
     response = client.post(url, {"action": "add_rate", "amount": "35", "valid_from": "2026-03-01"})
     assert response.status_code == 400
-    assert "overlaps the rate of 30" in response.context["rate_form"].errors["valid_from"][0]
-    assert "overlaps the rate of 30" in response.content.decode()
+    assert "overlaps the rate of ¥30.00" in response.context["rate_form"].errors["valid_from"][0]
+    assert "overlaps the rate of ¥30.00" in response.content.decode()
     # The same dates for the shops of building 1 are another scope, so they are taken.
     shops = {
         "action": "add_rate",
@@ -219,12 +219,30 @@ def test_ending_a_rate_makes_room_for_the_next(client_of, finance, rated, fee_it
 
 
 def test_rates_read_as_they_were_entered():
-    assert [rate_text(D(v)) for v in ("2.8000", "3", "2.8525", "0.1250")] == [
+    assert [rate_text(D(v)) for v in ("2.8000", "3", "2.8525", "0.1250", "12000")] == [
         "2.80",
         "3.00",
         "2.8525",
         "0.125",
+        "12,000.00",
     ]
+
+
+def test_the_fee_items_page_shows_rates_and_tiers_with_separators(client_of, finance, fee_item):
+    water = fee_item("water", FeeItem.Method.METER, name="水费")
+    services.set_rate(
+        fee_item=water, actor=finance["sup"].user, amount="1234567.8", valid_from=datetime.date(2026, 1, 1),
+        tiers=[{"upto": "20", "rate": "3.5"}, {"upto": None, "rate": "12345.6789"}],
+    )  # fmt: skip
+    client = client_of(finance["sup"].user)
+    response = client.post(
+        reverse("billing:fee_item", args=[water.pk]),
+        {"action": "add_rate", "amount": "35", "valid_from": "2026-03-01"},
+    )
+    page = response.content.decode()
+    assert '<td class="num">1,234,567.80</td>' in page  # the column is headed in yuan
+    assert ": 3.50" in page and ": 12,345.6789" in page
+    assert "overlaps the rate of ¥1,234,567.80" in page
 
 
 def test_tier_lines_parse_into_tiers():

@@ -1,7 +1,7 @@
 from django import template
 
 from wuye.core.audit import field_label, value_label
-from wuye.core.money import format_yuan
+from wuye.core.money import format_yuan, format_yuan_precise
 
 register = template.Library()
 
@@ -29,3 +29,11 @@ def yuan(value, sign=True) -> str:
     column whose header names the yuan. A missing variable (the template engine's "") shows as
     no amount, like None."""
     return format_yuan(None if value == "" else value, sign=bool(sign))
+
+
+@register.filter
+def yuan_precise(value, sign=True) -> str:
+    """An amount kept finer than the fen (a rate, a late fee as it accrues) to its places, with
+    separators: ¥12,000.00, ¥2.8525 (`core.money.format_yuan_precise`); `:False` leaves out
+    the ¥."""
+    return format_yuan_precise(None if value == "" else value, sign=bool(sign))

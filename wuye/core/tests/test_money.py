@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 from openpyxl import load_workbook
 
-from wuye.core.money import YUAN_FORMAT, format_yuan
+from wuye.core.money import YUAN_FORMAT, format_yuan, format_yuan_precise
 from wuye.core.spreadsheets import build_workbook
 
 
@@ -44,6 +44,25 @@ def test_a_float_or_a_bool_is_refused_as_money(value):
 def test_what_is_not_an_amount_is_refused(value):
     with pytest.raises(ValueError):
         format_yuan(value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (D("12000.0000"), "¥12,000.00"),
+    (D("2.8000"), "¥2.80"),
+    (D("2.8525"), "¥2.8525"),
+    (D("0.1250"), "¥0.125"),
+    (D("1234567.8912"), "¥1,234,567.8912"),
+    (D("-1234.5"), "-¥1,234.50"),
+    ("3", "¥3.00"),
+    (None, "—"),
+])  # fmt: skip
+def test_a_rate_or_an_accrual_keeps_its_places_and_gains_separators(value, expected):
+    assert format_yuan_precise(value) == expected
+
+
+def test_the_precise_filter_formats_and_can_leave_out_the_sign():
+    template = Template("{% load wuye %}{{ a|yuan_precise }} {{ a|yuan_precise:False }} {{ missing|yuan_precise }}")  # fmt: skip
+    assert template.render(Context({"a": D("12345.6789")})) == "¥12,345.6789 12,345.6789 —"
 
 
 def test_the_yuan_filter_formats_and_can_leave_out_the_sign():
