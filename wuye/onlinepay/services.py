@@ -32,6 +32,7 @@ from wuye.billing.models import BillLine, Payment
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import error_body, invalid
 from wuye.core.models import Site
+from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
@@ -190,8 +191,8 @@ def handle_notification(gateway: PaymentGateway, body: bytes | str, headers: Map
     if notice.status != VerifiedNotice.PAID:
         return Handled(_close(order, notice, logged))
     if notice.amount != order.amount:
-        message = _("The gateway says ¥%(paid)s was paid; the order is for ¥%(amount)s.") % {
-            "paid": notice.amount, "amount": order.amount}  # fmt: skip
+        message = _("The gateway says %(paid)s was paid; the order is for %(amount)s.") % {
+            "paid": format_yuan(notice.amount), "amount": format_yuan(order.amount)}  # fmt: skip
         return Handled(logged(Outcome.AMOUNT_MISMATCH, message, order=order, notice=notice))
     try:
         return Handled(_pay(order, notice, gateway_cashier(order.site), logged))

@@ -139,7 +139,7 @@ def test_an_amount_other_than_the_order_s_is_logged_and_not_applied(order_for, p
     paid_by_simulator(order, amount="199.99")
     notice = GatewayNotification.objects.get()
     assert notice.outcome == Outcome.AMOUNT_MISMATCH and notice.amount == D("199.99")
-    assert "199.99" in notice.message and "200.00" in notice.message
+    assert "¥199.99" in notice.message and "¥200.00" in notice.message
     order.refresh_from_db()
     assert order.state == OnlineOrder.State.CREATED and not Payment.objects.exists()
 

@@ -129,6 +129,16 @@ def test_finance_lists_the_site_s_orders_with_their_receipts(finance, order_for,
     assert waiting.number in found and paid.number not in found
 
 
+def test_the_notification_log_shows_amounts_with_thousands_separators(finance, order_for, paid_by_simulator):  # fmt: skip
+    order = order_for()  # ¥200.00
+    paid_by_simulator(order, amount="1234567.80")
+    html = signed_in(finance["sup"].user).get("/pay/notifications/").content.decode()
+    # The amount column and the refusal's sentence both say it as finance reads it (the raw
+    # body the gateway sent is shown as it came).
+    assert '<td class="num">¥1,234,567.80</td>' in html
+    assert html.count("¥1,234,567.80") == 2 and "¥200.00" in html
+
+
 def test_the_notification_log_highlights_the_refused_ones(finance, order_for, client):
     order = order_for()
     body = notice(order)
