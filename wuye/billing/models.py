@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from wuye.core.clock import StampField
 from wuye.core.models import SiteScopedModel
+from wuye.core.money import format_yuan
 from wuye.estate.models import Building, ParkingSpace, Unit
 
 from .money import RoundingMode, RoundingUnit
@@ -317,7 +318,7 @@ class Payment(SiteScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} ¥{self.amount}"
+        return f"{self.unit_id} {format_yuan(self.amount)}"
 
 
 class Allocation(models.Model):
@@ -350,7 +351,7 @@ class Allocation(models.Model):
         indexes = [models.Index(fields=["bill_line", "undone"], name="allocation_line_idx")]
 
     def __str__(self) -> str:
-        return f"{self.bill_line_id} ¥{self.amount}"
+        return f"{self.bill_line_id} {format_yuan(self.amount)}"
 
 
 class CreditEntry(SiteScopedModel):
@@ -670,7 +671,7 @@ class Deposit(SiteScopedModel):
         indexes = [models.Index(fields=["unit"], name="deposit_unit_idx")]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} ¥{self.amount}"
+        return f"{self.unit_id} {format_yuan(self.amount)}"
 
 
 class Refund(SiteScopedModel):
@@ -730,7 +731,7 @@ class Refund(SiteScopedModel):
         indexes = [models.Index(fields=["unit", "refunded_at"], name="refund_unit_idx")]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} −¥{self.amount}"
+        return f"{self.unit_id} −{format_yuan(self.amount)}"
 
 
 class ApprovalRequest(SiteScopedModel):
@@ -785,7 +786,7 @@ class ApprovalRequest(SiteScopedModel):
         indexes = [models.Index(fields=["site", "state"], name="approval_site_state_idx")]
 
     def __str__(self) -> str:
-        return f"{self.action} ¥{self.amount}"
+        return f"{self.action} {format_yuan(self.amount)}"
 
 
 class LateFeeRule(SiteScopedModel):
@@ -855,7 +856,7 @@ class LateFee(SiteScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bill_line_id} ¥{self.accrued}"
+        return f"{self.bill_line_id} {format_yuan(self.accrued)}"
 
 
 class LateFeeWaiver(SiteScopedModel):
@@ -1193,4 +1194,4 @@ class ReliefEntry(SiteScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bill_line_id} −¥{self.amount}"
+        return f"{self.bill_line_id} −{format_yuan(self.amount)}"

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.models import Company, Site, SiteScopedModel
+from wuye.core.money import format_yuan
 from wuye.estate.models import Facility, Unit
 from wuye.people.models import Person
 from wuye.staff.models import Department, Employee
@@ -237,7 +238,7 @@ class PriceItem(SiteScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ¥{self.price}/{self.unit_label}"
+        return f"{self.name} {format_yuan(self.price)}/{self.unit_label}"
 
 
 class ComplaintEvent(SiteScopedModel):

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from wuye.servicedesk import services
+from wuye.servicedesk import desk, services
+from wuye.servicedesk.forms import FinishForm
 from wuye.servicedesk.models import Kind, Ticket, TicketStep, WorkOrder
 from wuye.servicedesk.public_views import facility_token
 
@@ -241,3 +242,11 @@ def test_settings_page_adds_a_root_cause(client_of, team):
         client_of(team["clerk"].user).post(url, {"do": "root_cause", "cause-name": "x"}).status_code
         == 403
     )
+
+
+def test_the_price_list_and_the_paid_service_choice_show_prices_with_separators(client_of, team, site_a):  # fmt: skip
+    desk.save_price_item(site=site_a, actor=team["pm"].user, name="整体翻新", price="1234567.80")
+    page = client_of(team["pm"].user).get(reverse("servicedesk:settings")).content.decode()
+    assert "整体翻新 · ¥1,234,567.80/次" in page
+    choices = [label for _value, label in FinishForm(site=site_a).fields["price_item"].choices]
+    assert "整体翻新 ¥1,234,567.80/次" in choices
