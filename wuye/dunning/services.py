@@ -26,6 +26,7 @@ from wuye.billing.money import CENT, ZERO, as_decimal
 from wuye.billing.payments import with_outstanding
 from wuye.core.audit import record_action, record_bulk_create, record_create
 from wuye.core.errors import collecting, invalid
+from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
@@ -321,7 +322,7 @@ def message_text(notice: Notice) -> str:
     shot, layout = notice.snapshot, notice.snapshot["layout"]
     text = (
         f"【{layout['company']}】{shot['owner'] or '业主'}您好：您的房屋{shot['unit']['code']}"
-        f"{layout['title']}（{notice.number}），应缴合计¥{Decimal(shot['total']):,.2f}，"
+        f"{layout['title']}（{notice.number}），应缴合计{format_yuan(shot['total'])}，"
         f"请于{shot['pay_by']}前缴纳。"
     )
     if layout.get("contact_phone"):

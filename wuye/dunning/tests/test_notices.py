@@ -81,17 +81,18 @@ def test_R_FEE_03_relief_on_a_line_lowers_what_the_notice_says_is_owed(owed, own
 
 def test_R_FEE_03_a_notice_writes_its_amounts_with_thousands_separators(fee_item, estate, owners, finance, clerk, time_machine):  # fmt: skip
     item = fee_item("rent", FeeItem.Method.PER_UNIT, name="商铺租金")
-    billing_services.set_rate(fee_item=item, actor=finance["sup"].user, amount="1234.50",
+    billing_services.set_rate(fee_item=item, actor=finance["sup"].user, amount="1234567.80",
                               valid_from=datetime.date(2026, 1, 1))  # fmt: skip
     bill_runs.run_bills(site=item.site, actor=finance["sup"].user, month=datetime.date(2026, 9, 1))
     time_machine.move_to(at(2026, 11, 20))
     unit = estate["units"][0]
     notice = services.issue_notice(site=unit.site, actor=clerk, unit=unit, kind="dunning")
-    assert notice.total == D("1234.50")
+    assert notice.total == D("1234567.80")
     _pages, text = text_of(pdf.render([notice], title=notice.number))
     # The body, the line (amount and owed), the sum row and the aging, in 元; the total with its ¥.
-    assert text.count("1,234.50") == 6 and "合计应缴：¥1,234.50" in text
-    assert "1234.50" not in text
+    assert text.count("1,234,567.80") == 6 and "合计应缴：¥1,234,567.80" in text
+    assert "1234567.80" not in text
+    assert "应缴合计¥1,234,567.80，" in services.message_text(notice)  # the SMS / app message
 
 
 def test_R_FEE_03_dunning_is_refused_when_nothing_is_overdue_and_takes_no_number(owed, finance, clerk, time_machine):  # fmt: skip
