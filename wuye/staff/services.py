@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create, record_delete, record_update, snapshot
-from wuye.core.errors import FieldErrors, collecting, invalid
+from wuye.core.errors import FieldErrors, check_column, check_columns, collecting, invalid
 from wuye.core.identity import name_pinyin, parse_phone
 from wuye.core.models import Company, Site, SiteMembership
 from wuye.core.permissions import ensure_can, ensure_permission
@@ -127,6 +127,8 @@ def _check_number(site: Site, number: str, *, exclude: int | None = None) -> str
     number = (number or "").strip()
     if not number:
         raise invalid("number", _("An employee number is required."), "required")
+    with collecting() as errors:  # a NUL or an overlong number never reaches the query
+        check_column(errors, Employee, "number", number)
     taken = Employee.objects.of_site(site).filter(number=number)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
@@ -170,13 +172,13 @@ def _new_login(errors: FieldErrors, *, username: str, password: str, name: str) 
     """An unsaved login for `username`, its username and password checked each on its own."""
     username = (username or "").strip()
     user = User(username=username, first_name=name)
-    if User.objects.filter(username__iexact=username).exists():
-        errors.add("username", _("This username is already taken."), "taken")
-    else:
-        try:
-            User._meta.get_field("username").run_validators(username)
-        except ValidationError as exc:
-            errors.absorb(ValidationError({"username": exc.error_list}))
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as exc:
+        errors.absorb(ValidationError({"username": exc.error_list}))
+    else:  # only a username fit to be stored is looked up
+        if User.objects.filter(username__iexact=username).exists():
+            errors.add("username", _("This username is already taken."), "taken")
     if not password:
         errors.add("password", _("A login needs an initial password."), "required")
     else:
@@ -242,6 +244,7 @@ def create_employee(
             hired_on=hired_on,
         )
         errors.check(_check_superior, employee, superior, site)
+        check_columns(errors, employee, ["name"])
         if username:
             login = _new_login(errors, username=username, password=password, name=name)
     if username:
@@ -293,6 +296,8 @@ def update_employee(*, actor, employee: Employee, **changes) -> Employee:
             errors.check(_check_post, changes["post"], employee.site)
         if "superior" in changes:
             errors.check(_check_superior, employee, changes["superior"], employee.site)
+        if "name" in changes:
+            check_column(errors, Employee, "name", changes["name"])
     for field, value in changes.items():
         setattr(employee, field, value)
     employee.name_pinyin = name_pinyin(employee.name)
@@ -317,12 +322,13 @@ def end_employment(*, actor, employee: Employee, left_on: datetime.date) -> Empl
     )
     if not employee.is_active:
         raise invalid(None, _("This employee has already left."), "left")
-    if left_on is None:
-        raise invalid("left_on", _("The leaving date is required."), "required")
-    if employee.hired_on and left_on < employee.hired_on:
-        raise invalid("left_on", _("The leaving date is before the hiring date."), "before_hired")
-    if employee.user_id and employee.user_id == getattr(actor, "pk", None):
-        raise invalid(None, _("You can't end your own employment."), "self")
+    with collecting() as errors:
+        if left_on is None:
+            errors.add("left_on", _("The leaving date is required."), "required")
+        elif employee.hired_on and left_on < employee.hired_on:
+            errors.add("left_on", _("The leaving date is before the hiring date."), "before_hired")
+        if employee.user_id and employee.user_id == getattr(actor, "pk", None):
+            errors.add(None, _("You can't end your own employment."), "self")
     before = snapshot(employee)
     employee.left_on = left_on
     employee.is_active = False
@@ -482,6 +488,8 @@ def set_authority_rule(
             errors.add(
                 "max_amount", _("The upper amount is below the lower amount."), "range_reversed"
             )
+        note = (note or "").strip()[:200]
+        check_column(errors, AuthorityRule, "note", note)
     rule = (
         AuthorityRule.objects.select_for_update()
         .filter(company=company, site=site, post=post, action=action)
@@ -491,7 +499,7 @@ def set_authority_rule(
         "min_amount": min_amount,
         "max_amount": max_amount,
         "max_days": max_days,
-        "note": (note or "").strip()[:200],
+        "note": note,
     }
     if rule is None:
         rule = AuthorityRule.objects.create(

@@ -156,3 +156,26 @@ def test_adm_02_who_approves_through_the_api(staff_a, manager, client_of):
     )
     assert bad.status_code == 422
     assert Employee.objects.count() == 6
+
+
+def test_an_employee_with_nul_characters_gets_one_400_naming_each_field_never_a_500(
+    staff_a, org, site_a, manager, client_of
+):
+    response = client_of(manager).post(
+        f"{BASE}/employees",
+        {
+            "site": site_a.pk,
+            "number": "A\u0000200",
+            "name": "\u0000",
+            "post": org["guard"].pk,
+            "username": "new\u0000login",
+            "password": "Sunny-Desk-2025",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert {f["field"] for f in response.json()["fields"]} == {"number", "name", "username"}
+    assert {f["code"] for f in response.json()["fields"] if f["field"] != "username"} == {
+        "null_characters_not_allowed"
+    }
+    assert Employee.objects.count() == 6

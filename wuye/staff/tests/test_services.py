@@ -424,3 +424,63 @@ def test_roles_hold_the_permissions_their_pages_need(db):
     assert {"add_employee", "change_employee", "change_authorityrule"} <= perms
     assert "set_company_authority" not in perms
     assert Group.objects.filter(name__in=["environment_staff", "office_clerk"]).count() == 2
+
+
+def test_nul_characters_and_overlong_text_are_field_errors_told_with_the_rest(org, site_a, manager):
+    with pytest.raises(ValidationError) as caught:
+        services.create_employee(
+            actor=manager,
+            site=site_a,
+            number="A\x00107",
+            name="张" * 51,
+            post=org["guard"],
+            phone="1234",
+            username="zhang\x00san",
+            password="",
+        )
+    codes = _codes(caught.value)
+    assert codes.keys() == {"number", "name", "phone", "username", "password"}
+    assert codes["number"] == ["null_characters_not_allowed"]
+    assert codes["name"] == ["max_length"]
+    assert codes["username"] == ["invalid"]  # the username rule refuses it first
+    assert not services.Employee.objects.filter(site=site_a).exists()
+
+
+def test_ending_ones_own_employment_too_early_reports_both_at_once(org, site_a, manager):
+    employee = services.Employee.objects.create(
+        site=site_a,
+        number="A108",
+        name="王经理",
+        post=org["project_manager"],
+        hired_on=datetime.date(2024, 1, 1),
+        user=manager,
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.end_employment(
+            actor=manager, employee=employee, left_on=datetime.date(2023, 12, 31)
+        )
+    assert _codes(caught.value) == {"left_on": ["before_hired"], "__all__": ["self"]}
+    employee.refresh_from_db()
+    assert employee.is_active
+
+
+def test_an_authority_rule_with_a_nul_in_its_note_and_a_reversed_range_reports_both(
+    company, org, site_a, manager
+):
+    from wuye.staff.models import AuthorityRule
+
+    with pytest.raises(ValidationError) as caught:
+        services.set_authority_rule(
+            actor=manager,
+            company=company,
+            site=site_a,
+            post=org["centre_head"],
+            action=AuthorityRule.Action.PAY_ADJUSTMENT,
+            min_amount="500",
+            max_amount="300",
+            note="上限\x00",
+        )
+    assert _codes(caught.value) == {
+        "max_amount": ["range_reversed"],
+        "note": ["null_characters_not_allowed"],
+    }
