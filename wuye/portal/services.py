@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_action, record_create
 from wuye.core.crypto import decrypt
-from wuye.core.errors import collecting, invalid
+from wuye.core.errors import check_column, collecting, invalid
 from wuye.core.identity import normalize_phone
 from wuye.core.scoping import can_access_site
 from wuye.estate.models import Unit
@@ -49,6 +49,7 @@ def sign_up_resident(*, phone: str, name: str, password: str) -> ResidentAccount
     with collecting() as errors:
         if not name:
             errors.add("name", _("Name is required."), "required")
+        check_column(errors, ResidentAccount, "name", name)
         number = None
         if not (phone or "").strip():
             errors.add("phone", _("A mobile number is required."), "required")
@@ -80,22 +81,35 @@ def sign_up_resident(*, phone: str, name: str, password: str) -> ResidentAccount
     return account
 
 
+OPEN_STATES = (ResidentLink.State.PENDING, ResidentLink.State.APPROVED)  # resident_link_one_open
+
+
 def request_link(
     *, account: ResidentAccount, unit: Unit, role: str, note: str = ""
 ) -> ResidentLink:
-    if role not in ResidentLink.Role.values:
-        raise invalid("role", _("Choose owner, tenant or household member."), "invalid_choice")
+    note = (note or "")[:200]
+    with collecting() as errors:
+        if role not in ResidentLink.Role.values:
+            errors.add("role", _("Choose owner, tenant or household member."), "invalid_choice")
+        check_column(errors, ResidentLink, "note", note)
+        open_links = ResidentLink.objects.filter(account=account, unit=unit)
+        if open_links.filter(state__in=OPEN_STATES).exists():
+            errors.absorb(_link_taken())
     try:
         with transaction.atomic():
             link = ResidentLink.objects.create(
-                site_id=unit.site_id, account=account, unit=unit, role=role, note=note[:200]
+                site_id=unit.site_id, account=account, unit=unit, role=role, note=note
             )
             record_create(account.user, link)
     except IntegrityError as exc:
-        raise invalid(
-            "unit", _("You have already asked for this unit or are linked to it."), "duplicate"
-        ) from exc
+        raise _link_taken() from exc
     return link
+
+
+def _link_taken() -> ValidationError:
+    return invalid(
+        "unit", _("You have already asked for this unit or are linked to it."), "duplicate"
+    )
 
 
 def is_owner_of(user, unit_id: int) -> bool:
@@ -197,10 +211,13 @@ def approve_link(
 
 
 def reject_link(*, link: ResidentLink, actor, reason: str = "") -> ResidentLink:
+    reason = (reason or "")[:200]
+    with collecting() as errors:
+        check_column(errors, ResidentLink, "reason", reason)
     with transaction.atomic():
         link = _decidable(link, actor)
         link.state = ResidentLink.State.REJECTED
-        link.reason = reason[:200]
+        link.reason = reason
         link.decided_by = actor
         link.decided_at = timezone.now()
         link.save()
@@ -216,16 +233,20 @@ def file_ticket(*, account: ResidentAccount, unit_id: int, kind: str, subject: s
                 description: str = "", agreed_at=None, files=()):  # fmt: skip
     """A resident files a ticket about a unit they are linked to (approved)."""
     unit = queries.resident_unit(account.user, unit_id)
-    if kind not in RESIDENT_KINDS:
-        raise invalid("kind", _("Choose a repair, complaint, inquiry or suggestion."), "invalid_choice")  # fmt: skip
-    return register_ticket(
-        site=unit.site, actor=account.user, resident=account.user, authorised=True,
-        intake=Intake(
-            kind=kind, channel=Channel.ONLINE, subject=subject, description=description,
-            caller_name=account.name, caller_phone=decrypt(account.phone_cipher), unit=unit,
-            agreed_at=agreed_at if kind == "repair" else None, files=list(files),
-        ),
-    )  # fmt: skip
+    with collecting() as errors:
+        if kind not in RESIDENT_KINDS:
+            errors.add("kind", _("Choose a repair, complaint, inquiry or suggestion."), "invalid_choice")  # fmt: skip
+            # No kind the desk knows: register_ticket refuses it and still checks the rest,
+            # so the subject's error comes with this one and nothing is registered.
+            kind = ""
+        return register_ticket(
+            site=unit.site, actor=account.user, resident=account.user, authorised=True,
+            intake=Intake(
+                kind=kind, channel=Channel.ONLINE, subject=subject, description=description,
+                caller_name=account.name, caller_phone=decrypt(account.phone_cipher), unit=unit,
+                agreed_at=agreed_at if kind == "repair" else None, files=list(files),
+            ),
+        )  # fmt: skip
 
 
 def hurry_own_ticket(*, user, ticket_id: int, note: str = ""):

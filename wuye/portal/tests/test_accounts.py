@@ -205,3 +205,35 @@ def test_the_centre_rejects_with_a_reason(owned_unit, clerk_a):
     )
     again = services.request_link(account=account, unit=owned_unit, role="owner")
     assert again.state == "pending", "a rejected request may be made again"
+
+
+def test_a_second_request_with_a_bad_role_and_a_nul_in_its_note_reports_every_field(
+    zhang_account, owned_unit
+):
+    with pytest.raises(ValidationError) as caught:
+        services.request_link(account=zhang_account, unit=owned_unit, role="landlord", note="\x00")
+    assert {f: [e.code for e in errors] for f, errors in caught.value.error_dict.items()} == {
+        "role": ["invalid_choice"],
+        "note": ["null_characters_not_allowed"],
+        "unit": ["duplicate"],
+    }
+    with pytest.raises(ValidationError) as caught:
+        sign_up("13900001111", "\x00")
+    assert [e.code for e in caught.value.error_dict["name"]] == ["null_characters_not_allowed"]
+
+
+def test_the_link_api_names_the_nul_in_the_note_and_the_unit_asked_for_twice(
+    zhang_account, owned_unit, client
+):
+    response = client.post(
+        f"{BASE}/links",
+        {"unit": owned_unit.pk, "role": "tenant", "note": "请\u0000批准"},
+        content_type="application/json",
+        **bearer(zhang_account),
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("note", "null_characters_not_allowed"),
+        ("unit", "duplicate"),
+    }
+    assert ResidentLink.objects.filter(account=zhang_account).count() == 1

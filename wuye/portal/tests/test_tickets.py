@@ -131,3 +131,32 @@ def test_resident_pages(client, zhang_acc, owned_unit):
     assert client.post(sent.url, {"do": "hurry"}).status_code == 302
     ticket.refresh_from_db()
     assert ticket.hurry_count == 1
+
+
+def test_a_kind_residents_may_not_file_and_an_empty_subject_are_told_together(
+    zhang_acc, owned_unit
+):
+    with pytest.raises(ValidationError) as caught:
+        services.file_ticket(account=zhang_acc, unit_id=owned_unit.pk, kind="help", subject=" ")
+    assert {f: [e.code for e in errors] for f, errors in caught.value.error_dict.items()} == {
+        "kind": ["invalid_choice"],
+        "subject": ["required"],
+    }
+    assert not Ticket.objects.exists()
+
+
+def test_the_ticket_api_names_a_bad_kind_and_an_empty_subject_in_one_400(
+    client, zhang_acc, owned_unit
+):
+    response = client.post(
+        f"{BASE}/tickets",
+        {"unit": owned_unit.pk, "kind": "praise", "subject": ""},
+        content_type=JSON,
+        **bearer(zhang_acc),
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("kind", "invalid_choice"),
+        ("subject", "required"),
+    }
+    assert not Ticket.objects.exists()
