@@ -86,7 +86,8 @@ def _lines_table(shot: dict) -> Table:
     widths = [46 * mm, 30 * mm, 24 * mm, 24 * mm, 24 * mm, 26 * mm]
     if dunning:
         head.append("逾期天数")
-        widths = [38 * mm, 26 * mm, 22 * mm, 22 * mm, 20 * mm, 24 * mm, 22 * mm]
+        # Each money column holds ¥1,234,567.80 (17.2 mm at 10 pt) inside its padding.
+        widths = [36 * mm, 26 * mm, 22 * mm, 22 * mm, 22 * mm, 24 * mm, 22 * mm]
     rows: list[list] = [head]
     for line in shot["lines"]:
         # Snapshots from before relief existed have no "relief".

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 from pypdf import PdfReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests.errors import codes
 from wuye.billing import bill_runs, payments
@@ -93,6 +94,18 @@ def test_R_FEE_03_a_notice_writes_its_amounts_with_thousands_separators(fee_item
     assert text.count("1,234,567.80") == 6 and "合计应缴：¥1,234,567.80" in text
     assert "1234567.80" not in text
     assert "应缴合计¥1,234,567.80，" in services.message_text(notice)  # the SMS / app message
+
+
+@pytest.mark.parametrize("kind", ["fee", "dunning"])
+def test_a_million_fits_every_money_column_of_the_notice_s_table(kind):
+    amount = "1234567.80"
+    line = {"fee_item": "商铺租金", "period": "2026-09", "due_date": "2026-10-15", "amount": amount,
+            "paid": amount, "owed": amount, "days_overdue": 36}  # fmt: skip
+    table = pdf._lines_table({"kind": kind, "lines": [line], "total": amount})
+    padding = 2 * 6  # reportlab's cell padding either side, in points
+    for column in (3, 4, 5):  # 应收, 已缴, 欠缴 at 10 pt; the sum row at 11 pt only in 欠缴
+        size = pdf.SIZE + (1 if column == 5 else 0)
+        assert stringWidth("1,234,567.80", pdf.FONT, size) <= table._colWidths[column] - padding
 
 
 def test_R_FEE_03_dunning_is_refused_when_nothing_is_overdue_and_takes_no_number(owed, finance, clerk, time_machine):  # fmt: skip
