@@ -445,15 +445,16 @@ def import_report(job: Job) -> list[dict]:
 
 
 def history_template() -> bytes:
-    """An empty sheet with the columns, and two example rows a finance clerk replaces."""
+    """An empty sheet with the columns, and two example rows a finance clerk replaces; the
+    amounts are numbers in the money format (¥1,234.50), as the exports write them."""
     heads = [column_label(name) for name in HISTORY_COLUMNS]
     examples = [
         [
             "1-0101",
             "物业管理费",
             "2024-01至2024-03",
-            "268.50",
-            "268.50",
+            Decimal("268.50"),
+            Decimal("268.50"),
             "2024-01-10",
             "张会计",
             "现金",
@@ -461,6 +462,7 @@ def history_template() -> bytes:
             "13812345678",
             "",
         ],  # fmt: skip
-        ["1-0102", "物业管理费", "2024年3月", "96.05", "", "", "", "", "王五", "", ""],
+        ["1-0102", "物业管理费", "2024年3月", Decimal("96.05"), "", "", "", "", "王五", "", ""],
     ]
-    return build_workbook(_("Past bills"), heads, examples)
+    amount, paid = list(HISTORY_COLUMNS).index("amount"), list(HISTORY_COLUMNS).index("paid")
+    return build_workbook(_("Past bills"), heads, examples, money=[amount, paid])
