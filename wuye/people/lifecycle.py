@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import record_create, record_update, snapshot
-from wuye.core.errors import collecting, invalid
+from wuye.core.errors import check_column, collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 from wuye.estate.services import update_unit
@@ -132,6 +132,8 @@ def register_move_in(
             errors.add("checklist", _("Unknown checklist item: %(items)s") % {"items": unknown})
         if keys_handed < 0:
             errors.add("keys_handed", _("Keys handed over can't be negative."), "negative")
+        check_column(errors, MoveIn, "keys_handed", keys_handed)
+        check_column(errors, MoveIn, "note", note)
         errors.check(_check_past, "moved_in_on", moved_in_on, _("Move-in date"))
         shares = errors.check(_check_owners, unit, owners)
     with transaction.atomic():
@@ -199,11 +201,14 @@ def transfer_ownership(
                     "before_title",
                 )
             shares = errors.check(_check_owners, unit, buyers)
+            contract_number = (contract_number or "").strip()
+            check_column(errors, OwnershipTransfer, "contract_number", contract_number)
+            check_column(errors, OwnershipTransfer, "note", note)
         transfer = OwnershipTransfer.objects.create(
             site_id=unit.site_id,
             unit=unit,
             transferred_on=transferred_on,
-            contract_number=contract_number.strip(),
+            contract_number=contract_number,
             recorded_by=actor,
             note=note,
         )

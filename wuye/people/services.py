@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from wuye.core.audit import record_create, record_update, snapshot
 from wuye.core.crypto import blind_index, encrypt
-from wuye.core.errors import FieldErrors, collecting, invalid
+from wuye.core.errors import FieldErrors, check_columns, collecting, invalid
 from wuye.core.identity import (
     check_resident_id,
     check_uscc,
@@ -191,6 +191,7 @@ def _check_person(person: Person, errors: FieldErrors) -> None:
         errors.add("kind", _("Unknown kind."), "invalid_choice")
     if person.birth_date and person.birth_date > timezone.localdate():
         errors.add("birth_date", _("A birth date can't be in the future."), "future")
+    check_columns(errors, person, ["name", "kind", "gender", "nationality", "note"])
     person.name_pinyin = name_pinyin(person.name)
 
 
@@ -367,6 +368,9 @@ def check_entry(register: Register, entry: RegisterEntry) -> None:
     """What every entry of `register` must satisfy before it is saved; every field's error is
     told at once."""
     with collecting() as errors:
+        # Text with a NUL character or longer than its column, numbers beyond theirs: refused
+        # before any check below looks them up.
+        check_columns(errors, entry)
         person = getattr(entry, register.person_field, None)
         if person is None:
             errors.add(register.person_field, _("Choose a person."), "required")

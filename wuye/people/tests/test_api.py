@@ -319,3 +319,19 @@ def test_a_register_entry_with_values_of_the_wrong_type_names_every_one_at_once(
         ("vaccinated_on", "invalid"),
         ("wings", "unknown_field"),
     }
+
+
+def test_a_person_with_nul_characters_and_a_bad_phone_gets_one_400_never_a_500(
+    site_a, clerk_a, client_of
+):
+    response = client_of(clerk_a).post(
+        f"{BASE}/persons",
+        _person_payload(site_a, name="王\u0000小明", phone="1234", note="\u0000"),
+        content_type=JSON,
+    )
+    assert response.status_code == 400
+    assert {(f["field"], f["code"]) for f in response.json()["fields"]} == {
+        ("name", "null_characters_not_allowed"),
+        ("phone", "bad_phone"),
+        ("note", "null_characters_not_allowed"),
+    }

@@ -99,3 +99,47 @@ def test_the_register_settings_report_both_bad_values_at_once(site_a, manager):
             site=site_a, actor=manager, verification_months=0, expiry_warning_days=400
         )
     assert _codes(exc) == {"verification_months": ["range"], "expiry_warning_days": ["range"]}
+
+
+def test_nul_characters_and_numbers_beyond_their_columns_are_told_with_the_other_errors(
+    vacant_units, zhang, li, site_a, clerk_a
+):
+    with pytest.raises(ValidationError) as exc:
+        services.register_person(
+            site=site_a, actor=clerk_a, name="王\x00明", phone="1234", note="备注\x00"
+        )
+    assert _codes(exc) == {
+        "name": ["null_characters_not_allowed"],
+        "phone": ["bad_phone"],
+        "note": ["null_characters_not_allowed"],
+    }
+    with pytest.raises(ValidationError) as exc:
+        services.add_entry(
+            register="shops",
+            site=site_a,
+            actor=clerk_a,
+            operator=zhang,
+            unit=vacant_units[0],
+            name="小卖部\x00",
+            licence_number="",
+        )
+    assert _codes(exc) == {
+        "unit": ["not_a_shop"],
+        "name": ["null_characters_not_allowed"],
+        "licence_number": ["required"],
+    }
+    with pytest.raises(ValidationError) as exc:
+        lifecycle.register_move_in(
+            unit=vacant_units[0],
+            actor=clerk_a,
+            moved_in_on=datetime.date(2099, 1, 1),
+            owners=[lifecycle.NewOwner(zhang)],
+            keys_handed=40000,
+            note="\x00",
+        )
+    assert _codes(exc) == {
+        "moved_in_on": ["future"],
+        "keys_handed": ["max_value"],
+        "note": ["null_characters_not_allowed"],
+    }
+    assert not MoveIn.objects.exists() and not Shop.objects.exists()
