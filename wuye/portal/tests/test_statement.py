@@ -176,3 +176,24 @@ def test_the_page_reads_as_many_queries_however_long_the_history(
         page = client.get(url)
     assert len(page.context["account"].entries) == 7
     assert len(longer.captured_queries) == len(short.captured_queries)
+
+
+def test_a_resident_reads_money_with_separators_and_the_api_keeps_plain_decimals(
+    client,
+    zhang_resident,
+    owned_unit,
+    fee_item,
+    finance,  # noqa: F811 (fixtures)
+):
+    item = fee_item("rent", FeeItem.Method.PER_UNIT, name="商铺租金")
+    sup = finance["sup"].user
+    services.set_rate(fee_item=item, actor=sup, amount="1234567.80", valid_from=datetime.date(2026, 1, 1))  # fmt: skip
+    bill_runs.run_bills(site=owned_unit.site, actor=sup, month=datetime.date(2026, 9, 1))
+    client.force_login(zhang_resident.user)
+    for url in (f"/portal/units/{owned_unit.pk}/statement/", f"/portal/units/{owned_unit.pk}/pay/"):
+        page = client.get(url).content.decode()
+        assert "¥1,234,567.80" in page, url
+    pdf = client.get(f"/portal/units/{owned_unit.pk}/statement.pdf")
+    assert "1,234,567.80" in pdf_text(pdf.content)
+    body = client.get(f"{BASE}/units/{owned_unit.pk}/statement", **bearer(zhang_resident)).json()
+    assert body["open_total"] == "1234567.80"  # the API: a plain decimal string, for programs
