@@ -178,13 +178,7 @@ def test_the_page_reads_as_many_queries_however_long_the_history(
     assert len(longer.captured_queries) == len(short.captured_queries)
 
 
-def test_a_resident_reads_money_with_separators_and_the_api_keeps_plain_decimals(
-    client,
-    zhang_resident,
-    owned_unit,
-    fee_item,
-    finance,  # noqa: F811 (fixtures)
-):
+def test_a_resident_reads_money_with_separators_and_the_api_keeps_plain_decimals(client, zhang_resident, owned_unit, fee_item, finance):  # noqa: F811 (fixtures)  # fmt: skip
     item = fee_item("rent", FeeItem.Method.PER_UNIT, name="商铺租金")
     sup = finance["sup"].user
     services.set_rate(fee_item=item, actor=sup, amount="1234567.80", valid_from=datetime.date(2026, 1, 1))  # fmt: skip
