@@ -114,6 +114,20 @@ def collecting() -> Iterator[FieldErrors]:
     errors.raise_any()
 
 
+NUL_CODE = "null_characters_not_allowed"
+
+
+def nul_message() -> str:
+    return _("Text may not contain the NUL character (\\0).")
+
+
+def check_text(errors: FieldErrors, field: str, value) -> None:
+    """A NUL character in free text that a service trims to its column itself (PostgreSQL
+    stores no NUL): an error of `field` rather than a server error."""
+    if isinstance(value, str) and "\x00" in value and not errors.has(field):
+        errors.add(field, nul_message(), NUL_CODE)
+
+
 def check_column(errors: FieldErrors, model, name: str, value, *, field: str | None = None) -> None:
     """What the database would refuse with a server error, as an error of `field` (default
     `name`): a NUL character in text (PostgreSQL stores none), text longer than the column, a
@@ -127,10 +141,7 @@ def check_column(errors: FieldErrors, model, name: str, value, *, field: str | N
         if isinstance(value, str):
             if isinstance(column, models.CharField | models.TextField):
                 if "\x00" in value:
-                    raise ValidationError(
-                        _("Text may not contain the NUL character (\\0)."),
-                        code="null_characters_not_allowed",
-                    )
+                    raise ValidationError(nul_message(), code=NUL_CODE)
                 if column.max_length:
                     MaxLengthValidator(column.max_length)(value)
         elif isinstance(column, models.DecimalField) and isinstance(value, Decimal):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from wuye.core import clock
 from wuye.core.audit import record_create
 from wuye.core.crypto import encrypt
-from wuye.core.errors import collecting, invalid
+from wuye.core.errors import check_text, collecting, invalid
 from wuye.core.identity import mask_phone, normalize_phone
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can, ensure_site_access
@@ -170,6 +170,8 @@ def _text(value: str, name: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
         raise invalid(name, message, "required")
+    with collecting() as errors:
+        check_text(errors, name, value)
     return value
 
 
@@ -331,6 +333,8 @@ def register_ticket(
         agreed_at = errors.check(_future, intake.agreed_at, "agreed_at", now)
         if intake.handled_at_once:
             answer = errors.check(_text, intake.answer, "answer", _("Say how it was handled."))
+        for name in ("caller_name", "location", "description", "company_reference"):
+            check_text(errors, name, getattr(intake, name))
     if intake.from_company and channel != Channel.REFERRAL:
         channel = Channel.REFERRAL
     needs_callback = (

@@ -30,6 +30,16 @@ def test_a_ticket_with_four_bad_fields_hears_of_all_four(site_a, team):
     }  # fmt: skip
 
 
+def test_nul_characters_in_a_ticket_are_errors_of_their_fields_not_server_errors(site_a, team):
+    intake = Intake(kind="inquiry", channel="phone", subject="停车\x00", caller_name="王\x00",
+                    description="说明\x00", location="3号楼\x00")  # fmt: skip
+    with pytest.raises(ValidationError) as exc:
+        register_ticket(site=site_a, actor=team["clerk"].user, intake=intake)
+    assert _fields(exc.value) == dict.fromkeys(
+        ("subject", "caller_name", "description", "location"), "null_characters_not_allowed"
+    )
+
+
 def test_dispatch_reports_the_department_and_the_visit_time_together(new_ticket, team, categories):
     ticket = new_ticket(category=categories["plumbing"])
     past = timezone.now() - datetime.timedelta(hours=1)
