@@ -29,7 +29,17 @@ from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
 
-from . import approvals, deposits, late_fee_queries, leases, payments, refunds, relief, services
+from . import (
+    approvals,
+    deposits,
+    late_fee_queries,
+    leases,
+    payments,
+    queries,
+    refunds,
+    relief,
+    services,
+)
 from .account_forms import (
     ApplyDepositForm,
     CancelLineForm,
@@ -358,7 +368,10 @@ def void_payment(request, pk):
 
 def _approvals_page(request, failed: DecisionForm | None = None, status: int = 200):
     site = request.site
-    waiting = list(approvals.pending(site))
+    for_me = request.GET.get("for_me") == "1"
+    waiting = list(
+        queries.approvals_to_decide(request.user, site) if for_me else approvals.pending(site)
+    )
     decided = list(
         ApprovalRequest.objects.of_site(site)
         .exclude(state=ApprovalRequest.State.PENDING)
@@ -370,7 +383,7 @@ def _approvals_page(request, failed: DecisionForm | None = None, status: int = 2
         prefix = f"decide-{found.pk}"
         found.form = failed if failed is not None and failed.prefix == prefix else DecisionForm(prefix=prefix)  # fmt: skip
         found.mine = found.requested_by_id == request.user.pk
-    context = {"waiting": waiting, "decided": decided}
+    context = {"waiting": waiting, "decided": decided, "for_me": for_me}
     return render(request, "billing/approvals.html", context, status=status)
 
 

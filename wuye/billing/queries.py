@@ -1,5 +1,6 @@
-"""Reads the cashier's pages, the API and exports share: finding a unit, and a unit's
-statement with its running balance."""
+"""Reads the cashier's pages, the API and exports share: finding a unit, a unit's statement
+with its running balance, and the home pages' lists (today's takings, the last receipts, the
+approval requests one may decide)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,27 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from wuye.core.money import format_yuan
 from wuye.estate.models import Unit
 from wuye.people.queries import search_people, with_current_units
+from wuye.staff.authority import approvable
 
-from .models import Allocation, BillLine, CreditEntry, Deposit, Payment, Refund, ReliefEntry
+from . import approvals, authority
+from .daily_close import CashierDay, cashier_days
+from .figures import local_day
+from .models import (
+    Allocation,
+    ApprovalRequest,
+    BillLine,
+    CreditEntry,
+    Deposit,
+    Payment,
+    Refund,
+    ReliefEntry,
+)
 from .money import ZERO
 
 FIND_LIMIT = 20
@@ -116,3 +131,37 @@ def credit_held(unit: Unit) -> Decimal:
     return sum(
         CreditEntry.objects.filter(unit=unit).values_list("amount", flat=True), ZERO
     ).quantize(ZERO)
+
+
+# ---------------------------------------------------------------------------------------------
+# Work to do now: the cashier's and the approvers' home pages
+
+
+def takings_today(site, cashier) -> CashierDay:
+    """What `cashier` took today (the site's day), by method — their line of the daily close."""
+    day = local_day(site)
+    mine = next((e for e in cashier_days(site, day) if e.cashier.pk == cashier.pk), None)
+    return mine or CashierDay(cashier=cashier)
+
+
+def last_receipts(site, cashier, limit: int = 8) -> QuerySet[Payment]:
+    """The payments `cashier` took last at `site`, newest first, with their receipts and units."""
+    return (
+        Payment.objects.of_site(site)
+        .filter(cashier=cashier, receipt__isnull=False)
+        .select_related("receipt", "unit")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def approvals_to_decide(user, site) -> QuerySet[ApprovalRequest]:
+    """The waiting approval requests `user` may decide (R-ADM-02): what `approvals.decide`
+    would accept — the decider's role, not their own request, within their post's authority
+    (staff without an employee record are not limited by a post)."""
+    waiting = approvals.pending(site).exclude(requested_by=user)
+    if not user.has_perm("billing.change_approvalrequest"):
+        return waiting.none()
+    employee = authority.employee_of(user, site.pk)
+    if employee is None:
+        return waiting
+    return waiting.filter(approvable(employee, site, ApprovalRequest.Action.values))

@@ -104,6 +104,32 @@ def rule_allows(
     return not (rule.max_days is not None and (days is None or days > rule.max_days))
 
 
+def approvable(employee: Employee, site: Site, actions, *, amount_field: str = "amount") -> Q:
+    """A filter of the requests (with `action` and `amount_field`) that `employee`'s post may
+    approve at `site`: what `may_approve` answers for one request, in one query for a list —
+    the site's rule over the company's, bounds inclusive, no rule no approval. A rule limited in
+    days never covers money."""
+    allowed = Q(pk__in=[])
+    if not employee.is_active:
+        return allowed
+    rules: dict[str, AuthorityRule] = {}
+    for rule in AuthorityRule.objects.filter(
+        post_id=employee.post_id, action__in=list(actions)
+    ).filter(Q(site=site) | Q(site__isnull=True, company_id=site.company_id)):
+        if rule.action not in rules or rule.site_id is not None:
+            rules[rule.action] = rule
+    for action, rule in rules.items():
+        if rule.max_days is not None:
+            continue
+        covered = Q(action=action)
+        if rule.min_amount is not None:
+            covered &= Q(**{f"{amount_field}__gte": rule.min_amount})
+        if rule.max_amount is not None:
+            covered &= Q(**{f"{amount_field}__lte": rule.max_amount})
+        allowed |= covered
+    return allowed
+
+
 def may_approve(employee: Employee, action: str, *, amount=None, days=None) -> bool:
     """Whether `employee`, by their post, may approve `action` of this size at their site."""
     if not employee.is_active:
