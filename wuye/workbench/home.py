@@ -1,62 +1,25 @@
-"""The home page: what each department's staff look at first."""
+"""The home page: each of the person's roles' work to do now (`work`), then the site's
+figures their department looks at."""
 
 from __future__ import annotations
 
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.estate.models import Building, Facility, ParkingSpace, Unit
+from wuye.servicedesk.facts import site_zone
 from wuye.staff.models import Department, Employee
 
-
-def department_of(user) -> str | None:
-    employee = getattr(user, "employee", None) if user.is_authenticated else None
-    if employee is None:
-        return None
-    return employee.post.department.kind
-
-
-def desk_cards(user, site) -> list[dict]:
-    """The service desk's figures first: what is open, what is late, who to call back."""
-    from wuye.servicedesk import queries as desk
-    from wuye.servicedesk.services import employee_of
-
-    cards = []
-    if user.has_perm("servicedesk.view_ticket"):
-        counts = desk.review_counts(site, timezone.localdate())
-        desk_url = reverse("servicedesk:ticket_list")
-        cards += [
-            {"label": _("Open tickets"), "value": counts["open"], "url": desk_url},
-            {
-                "label": _("Overdue tickets"),
-                "value": counts["overdue"],
-                "url": desk_url + "?overdue=1",
-            },
-            {
-                "label": _("Callbacks due"),
-                "value": desk.callbacks_due(site).count(),
-                "url": reverse("servicedesk:callbacks"),
-            },
-        ]
-    me = employee_of(user, site)
-    if me is not None and user.has_perm("servicedesk.work_on_workorder"):
-        cards.append(
-            {
-                "label": _("My work orders"),
-                "value": desk.my_work_orders(me).count(),
-                "url": reverse("servicedesk:my_work"),
-            }
-        )
-    return cards
+from .work import sections_for, viewer
 
 
 def home_panels(request) -> dict:
     site = request.site
     if not site:
-        return {"department": None, "cards": []}
-    kind = department_of(request.user)
+        return {"department": None, "cards": [], "sections": []}
+    who = viewer(request.user, site)
+    kind = who.employee.post.department.kind if who.employee else None
     units = Unit.objects.of_site(site)
     by_state = dict(units.values_list("state").annotate(n=Count("id")).order_by())
     cards = [
@@ -82,7 +45,6 @@ def home_panels(request) -> dict:
             "url": reverse("estate:unit_list") + "?state=renovating",
         },
     ]
-    cards = desk_cards(request.user, site) + cards
     if kind in (
         None,
         Department.Kind.MANAGEMENT,
@@ -122,7 +84,14 @@ def home_panels(request) -> dict:
                 "url": reverse("staff:employee_list"),
             }
         )
-    return {"department": kind, "department_label": _department_label(kind), "cards": cards}
+    return {
+        "department": kind,
+        "department_label": _department_label(kind),
+        "cards": cards,
+        "sections": sections_for(who),
+        "now": who.now,
+        "zone": site_zone(site),
+    }
 
 
 def _department_label(kind: str | None) -> str:
