@@ -127,6 +127,9 @@ def _insert_sql(
         "due_date", "run_id", "note", "cancel_reason", "reversed",
     ]  # fmt: skip
     now = connection.ops.adapt_datetimefield_value(clock.now())
+    # `NOT b.reversed` is written out, not bound: SQLite takes the partial unique index
+    # (bill_line_once_per_period) only for a condition it can see matches the index's own;
+    # with a parameter it scans the item's every line for each unit.
     sql = f"""
         INSERT INTO {q(line.db_table)} ({", ".join(q(line.get_field(c.removesuffix("_id")).column) for c in columns)})
         SELECT o.site_id, %s, %s, %s, {target} || o.id, {unit_col}, {parking_col}, %s, %s,
@@ -136,10 +139,10 @@ def _insert_sql(
           AND NOT EXISTS (
             SELECT 1 FROM {q(line.db_table)} b
             WHERE b.fee_item_id = %s AND b.target = {target} || o.id
-              AND b.period_start = %s AND b.reversed = %s)
+              AND b.period_start = %s AND NOT b.reversed)
     """  # fmt: skip
     params = [
-        now, now, fee_item.pk, start, end, due, run.pk, False, run.site_id, fee_item.pk, start, False,
+        now, now, fee_item.pk, start, end, due, run.pk, False, run.site_id, fee_item.pk, start,
     ]  # fmt: skip
     return sql, [connection.ops.adapt_datefield_value(p) if isinstance(p, datetime.date) else p for p in params]  # fmt: skip
 
