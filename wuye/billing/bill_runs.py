@@ -14,7 +14,6 @@ its end (`relief.apply_to_run`), before prepaid credit is drawn. A run is revers
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
@@ -32,7 +31,16 @@ from wuye.estate.models import ParkingSpace, Unit
 from wuye.people.models import MoveIn
 
 from . import figures, relief
-from .charges import compute, rate_for, rates_in_force, rent_charge, specificity
+from .charges import (
+    VACANT_STATES,
+    compute,
+    period_of,
+    rate_for,
+    rates_in_force,
+    rent_charge,
+    specificity,
+    unit_factor,
+)
 from .meters import served_units, split_usage
 from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem, Lease, Meter, MeterReading
 from .money import CENT, MICRO_STEPS, RoundingMode
@@ -41,23 +49,7 @@ from .services import due_date_for
 
 Method = FeeItem.Method
 SQL_METHODS = {Method.FLOOR_AREA, Method.INDOOR_AREA, Method.PER_UNIT, Method.PER_PARKING}
-CYCLE_MONTHS = {FeeItem.Cycle.MONTHLY: 1, FeeItem.Cycle.QUARTERLY: 3, FeeItem.Cycle.YEARLY: 12}
-VACANT_STATES = (Unit.State.VACANT, Unit.State.UNSOLD)
 CHARGED_PARKING = (ParkingSpace.State.SOLD, ParkingSpace.State.RENTED)
-
-
-def period_of(
-    fee_item: FeeItem, month: datetime.date
-) -> tuple[datetime.date, datetime.date] | None:
-    """The period a run for `month` bills for this item, or None when its cycle does not start
-    that month (quarters start in January, April, July and October; years in January)."""
-    months = CYCLE_MONTHS[fee_item.cycle]
-    if (month.month - 1) % months:
-        return None
-    end_month = month.month + months - 1
-    end_year = month.year + (end_month - 1) // 12
-    end_month = (end_month - 1) % 12 + 1
-    return month, datetime.date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
 
 
 def _literal(value: Decimal) -> str:
@@ -162,20 +154,6 @@ def moved_in_during(site_id, start, end) -> dict[int, datetime.date]:
         .order_by("moved_in_on")
         .values_list("unit_id", "moved_in_on")
     )
-
-
-def unit_factor(fee_item: FeeItem, unit: Unit, start, end, moved_in=None) -> Decimal:
-    """The part of the period's charge a unit bears. Vacant and unsold units bear the item's
-    vacant share; a unit moved into mid-period bears the days before by the vacant rule and
-    the days from the move-in in full: (occupied days + other days × share) / period days."""
-    share = {FeeItem.Vacant.FULL: Decimal(1), FeeItem.Vacant.NONE: Decimal(0)}.get(
-        fee_item.vacant, Decimal(fee_item.vacant_percent) / 100
-    )
-    if moved_in is not None:
-        days = (end - start).days + 1
-        occupied = (end - moved_in).days + 1
-        return (occupied + (days - occupied) * share) / days
-    return share if unit.state in VACANT_STATES else Decimal(1)
 
 
 def _post_per_unit(fee_item: FeeItem, run: BillRun, start, end, due, units, moved_in) -> int:

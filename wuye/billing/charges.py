@@ -1,10 +1,12 @@
-"""How much one charge is: the rate in force for a unit, and the amount by the fee item's
+"""How much one charge is: the period a run bills an item for, the share of it a unit bears
+(vacancy, a mid-period move-in), the rate in force for a unit, and the amount by the fee item's
 method, rounded once by its rule. The bill run computes the area and fixed methods in SQL with
 the same arithmetic (`bill_runs.py`); this module is the reference the tests hold both to, and
 what one-off charges and the custom formula use."""
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +22,36 @@ from .models import FeeItem, Rate
 from .money import ZERO, as_decimal, round_charge
 
 Method = FeeItem.Method
+CYCLE_MONTHS = {FeeItem.Cycle.MONTHLY: 1, FeeItem.Cycle.QUARTERLY: 3, FeeItem.Cycle.YEARLY: 12}
+VACANT_STATES = (Unit.State.VACANT, Unit.State.UNSOLD)
+
+
+def period_of(
+    fee_item: FeeItem, month: datetime.date
+) -> tuple[datetime.date, datetime.date] | None:
+    """The period a run for `month` bills for this item, or None when its cycle does not start
+    that month (quarters start in January, April, July and October; years in January)."""
+    months = CYCLE_MONTHS[fee_item.cycle]
+    if (month.month - 1) % months:
+        return None
+    end_month = month.month + months - 1
+    end_year = month.year + (end_month - 1) // 12
+    end_month = (end_month - 1) % 12 + 1
+    return month, datetime.date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+
+
+def unit_factor(fee_item: FeeItem, unit: Unit, start, end, moved_in=None) -> Decimal:
+    """The part of the period's charge a unit bears. Vacant and unsold units bear the item's
+    vacant share; a unit moved into mid-period bears the days before by the vacant rule and
+    the days from the move-in in full: (occupied days + other days × share) / period days."""
+    share = {FeeItem.Vacant.FULL: Decimal(1), FeeItem.Vacant.NONE: Decimal(0)}.get(
+        fee_item.vacant, Decimal(fee_item.vacant_percent) / 100
+    )
+    if moved_in is not None:
+        days = (end - start).days + 1
+        occupied = (end - moved_in).days + 1
+        return (occupied + (days - occupied) * share) / days
+    return share if unit.state in VACANT_STATES else Decimal(1)
 
 
 def rates_in_force(fee_item: FeeItem, day: datetime.date):

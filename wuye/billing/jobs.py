@@ -29,7 +29,7 @@ from wuye.core.models import Job, Site, SiteMembership
 from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 
-from . import bill_runs
+from . import bill_runs, charges
 from .models import BillRun, FeeItem
 from .money import CENT
 
@@ -43,7 +43,7 @@ def items_due(site, month: datetime.date) -> int:
     """How many fee items a run of `month` will bill, for the progress bar until the run
     reports its own count."""
     items = FeeItem.objects.of_site(site).filter(is_active=True, is_cyclic=True)
-    return sum(1 for item in items if bill_runs.period_of(item, month))
+    return sum(1 for item in items if charges.period_of(item, month))
 
 
 def start_bill_run(*, site, actor, month: datetime.date) -> Job:

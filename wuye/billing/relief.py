@@ -41,7 +41,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
 
-from . import bill_runs, figures, payments
+from . import charges, figures, payments
 from .authority import require_authority
 from .charges import compute, rate_for
 from .models import (
@@ -425,7 +425,7 @@ def _plan(rule: ReliefRule, unit: Unit, today: datetime.date) -> PaidAhead:
         rate = rate_for(item, unit, start)
         if rate is None:
             raise invalid("rule", _("%(item)s has no rate in force for %(month)s.") % {"item": item.name, "month": f"{month:%Y-%m}"}, "no_rate")  # fmt: skip
-        factor = bill_runs.unit_factor(item, unit, start, end)
+        factor = charges.unit_factor(item, unit, start, end)
         charge = compute(item, rate, unit=unit, factor=factor)
         if charge.amount <= 0:
             raise invalid("rule", _("Nothing is charged for this unit to pay ahead."), "nothing")
@@ -590,7 +590,7 @@ def _covered_periods(application: VacancyApplication) -> list[tuple[FeeItem, dat
     found, month = [], figures.month_of(application.starts_on)
     while month <= application.ends_on:
         for item in items:
-            period = bill_runs.period_of(item, month)
+            period = charges.period_of(item, month)
             if period and application.starts_on <= period[0] and period[1] <= application.ends_on:
                 found.append((item, *period))
         month = _next_month(month)
@@ -618,7 +618,7 @@ def estimated_relief(application: VacancyApplication) -> Decimal:
             rate = rate_for(item, unit, start)
             if rate is None or item.method not in PAY_AHEAD_METHODS:
                 continue
-            line.amount = compute(item, rate, unit=unit, factor=bill_runs.unit_factor(item, unit, start, end)).amount  # fmt: skip
+            line.amount = compute(item, rate, unit=unit, factor=charges.unit_factor(item, unit, start, end)).amount  # fmt: skip
         total += percent_of(line.amount, rule.percent)
     return total
 
