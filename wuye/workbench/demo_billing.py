@@ -1,19 +1,23 @@
-"""The demo site's billing: a management fee by floor area (shops at their own rate), a
-cleaning charge per flat, the maintenance fund by quarter, parking per space, water by meter
-(tiered) and the corridor lights' shared meter, a shop's lease, a renovation deposit; three
-months read and billed and some of them paid."""
+"""The demo site's billing as finance set it up a year ago: a management fee by floor area
+(shops at their own rate), a cleaning charge per flat, the maintenance fund by quarter, water by
+meter (tiered) and the corridor lights' shared meter, rents for a shop and the rented parking
+spaces, a late-fee rule on the management fee, vacancy relief, a renovation deposit. What
+happened with it month by month is in `demo_ledger`."""
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from dataclasses import dataclass
 
-from django.utils import timezone
-
-from wuye.billing import bill_runs, deposits, leases, meters, payments, services
-from wuye.billing.models import FeeItem, Meter
-from wuye.estate.models import Building, Unit
+from wuye.billing import late_fees, leases, meters, relief, services
+from wuye.billing.models import FeeItem, Meter, ReliefRule
+from wuye.core import clock
+from wuye.estate.models import Building, ParkingSpace, Unit
+from wuye.people.models import Vehicle
 from wuye.staff.models import Employee
+
+from .demo_ledger import run_year
+from .demo_time import at
 
 ITEMS = [
     # code, name, kind, method, cycle, prepaid, rates [(amount, use)]
@@ -22,117 +26,132 @@ ITEMS = [
     ("clean", "生活垃圾清运费", FeeItem.Kind.OTHER, FeeItem.Method.PER_UNIT, FeeItem.Cycle.MONTHLY, False, [("15", "")]),
     ("fund", "本体维修基金", FeeItem.Kind.MAINTENANCE_FUND, FeeItem.Method.FLOOR_AREA, FeeItem.Cycle.QUARTERLY, True,
      [("0.25", "")]),
-    ("park", "车位管理费", FeeItem.Kind.PARKING, FeeItem.Method.PER_PARKING, FeeItem.Cycle.MONTHLY, False, [("120", "")]),
     ("water", "水费", FeeItem.Kind.WATER, FeeItem.Method.METER, FeeItem.Cycle.MONTHLY, False, [("3.50", "")]),
     ("light", "公共照明电费", FeeItem.Kind.ELECTRICITY, FeeItem.Method.METER, FeeItem.Cycle.MONTHLY, False, [("0.68", "")]),
     ("rent", "商铺租金", FeeItem.Kind.RENT, FeeItem.Method.RENT, FeeItem.Cycle.MONTHLY, False, []),
+    ("park", "车位租金", FeeItem.Kind.RENT, FeeItem.Method.RENT, FeeItem.Cycle.MONTHLY, False, []),
 ]  # fmt: skip
 WATER_TIERS = [
     {"upto": "20", "rate": "3.50"},
     {"upto": "30", "rate": "4.55"},
     {"upto": None, "rate": "6.30"},
 ]
+# Rent of a parking space a month, by zone prefix: underground, surface.
+SPACE_RENT = {"B1": "300", "D": "150"}
+WATER_METERS = 40  # the first 40 flats of building 1
 
 
-def load_billing(admin, site) -> int:
+@dataclass(frozen=True)
+class Staff:
+    """Who does the site's money work: finance sets up and runs the bills, the cashier takes
+    money at the counter, an engineer reads the meters, a clerk takes applications."""
+
+    finance: object
+    cashier: object
+    engineer: object
+    clerk: object
+    manager: object
+
+    @classmethod
+    def of(cls, site) -> Staff:
+        users = {
+            e.number: e.user
+            for e in Employee.objects.of_site(site)
+            .filter(user__isnull=False)
+            .select_related("user")
+        }
+        return cls(users["E050"], users["E051"], users["E021"], users["E011"], users["E001"])
+
+
+def load_billing(site, months: list[datetime.date]) -> int:
+    """Set the site's billing up at the start of the year, then live the year; returns the
+    lines billed (nothing when the site already has its fee items)."""
     if FeeItem.objects.of_site(site).exists():
         return 0
-    today = timezone.localdate()
-    first = today.replace(day=1)
-    months = []
-    for back in (2, 1, 0):
-        year, month = first.year, first.month - back
-        while month < 1:
-            year, month = year - 1, month + 12
-        months.append(datetime.date(year, month, 1))
+    staff = Staff.of(site)
+    with clock.as_of(at(months[0], 1, 8)):
+        items = _fee_items(site, staff.finance, months[0])
+        late_fees.save_late_fee_rule(
+            fee_item=items["mgmt"], actor=staff.finance, basis="daily", rate_percent="0.05",
+            grace_days=30, cap_percent="20",
+        )  # fmt: skip
+        relief.save_rule(
+            site=site, actor=staff.finance, name="空置房管理费减半", kind=ReliefRule.Kind.VACANCY,
+            fee_item=items["mgmt"], percent="50", valid_from=months[0],
+        )  # fmt: skip
+        own, shared = _meters(site, staff.finance, items, months[0])
+        _leases(site, staff.finance, items, months[0])
+    return run_year(site, staff, months, items, own + [shared])
+
+
+def _fee_items(site, actor, first_month) -> dict[str, FeeItem]:
+    items = {}
     for code, name, kind, method, cycle, prepaid, rates in ITEMS:
-        item = services.save_fee_item(site=site, actor=admin, code=code, name=name, kind=kind, method=method,
+        item = services.save_fee_item(site=site, actor=actor, code=code, name=name, kind=kind, method=method,
                                       cycle=cycle, is_prepaid=prepaid, vacant=FeeItem.Vacant.SHARE,
                                       vacant_percent=70)  # fmt: skip
         for amount, use in rates:
-            services.set_rate(fee_item=item, actor=admin, amount=amount, unit_use=use,
-                              valid_from=datetime.date(months[0].year, 1, 1),
+            services.set_rate(fee_item=item, actor=actor, amount=amount, unit_use=use,
+                              valid_from=datetime.date(first_month.year, 1, 1),
                               tiers=WATER_TIERS if code == "water" else None,
                               loss_percent="2" if code == "water" else 0)  # fmt: skip
-    _read_meters(admin, site, months)
-    _lease_and_deposit(admin, site, months[0])
-    lines = 0
-    for month in months:
-        lines += bill_runs.run_bills(site=site, actor=admin, month=month).lines
-    cashier = Employee.objects.filter(site=site, number="E051").select_related("user").first()
-    actor = cashier.user if cashier and cashier.user else admin
-    for i, unit in enumerate(
-        Unit.objects.of_site(site).filter(state=Unit.State.OCCUPIED).order_by("code")[:120]
-    ):
-        open_total = sum((line.outstanding for line in payments.open_lines(unit)), Decimal("0"))
-        if not open_total:
-            continue
-        if i % 3 == 0:  # paid up
-            payments.take_payment(site=site, actor=actor, unit=unit, method="qr", amount=open_total)
-        elif i % 3 == 1:  # paid part, in cash
-            part = (open_total / 2).quantize(Decimal("0.01"))
-            payments.take_payment(site=site, actor=actor, unit=unit, method="cash", amount=part,
-                                  tendered=(part + 50).quantize(Decimal("1")))  # fmt: skip
-    return lines
+        items[code] = item
+    items["reno"] = services.save_fee_item(site=site, actor=actor, code="reno-deposit", name="装修押金",
+                                           kind=FeeItem.Kind.DEPOSIT, method=FeeItem.Method.PER_UNIT,
+                                           is_cyclic=False)  # fmt: skip
+    card = services.save_fee_item(site=site, actor=actor, code="card", name="门禁卡补办",
+                                  kind=FeeItem.Kind.OTHER, method=FeeItem.Method.PER_UNIT,
+                                  is_cyclic=False)  # fmt: skip
+    services.set_rate(fee_item=card, actor=actor, amount="30", valid_from=first_month)
+    return items
 
 
-def _read_meters(admin, site, months) -> None:
-    """Water meters on the first building's flats and its corridor lights' shared meter, read
-    for each month; one flat's last reading is below the one before and waits for a second look."""
+def _meters(site, actor, items, first_month) -> tuple[list[Meter], Meter]:
+    """Water meters on building 1's first flats, and its corridor lights' shared meter."""
     building = Building.objects.of_site(site).order_by("code").first()
-    if building is None:
-        return
-    items = {item.code: item for item in FeeItem.objects.of_site(site)}
-    installed = months[0] - datetime.timedelta(days=400)
-    flats = list(
-        Unit.objects.filter(building=building).exclude(use=Unit.Use.SHOP).order_by("code")[:40]
-    )
+    installed = first_month - datetime.timedelta(days=400)
+    flats = Unit.objects.filter(building=building).exclude(use=Unit.Use.SHOP).order_by("code")
     own = [
         meters.add_meter(
             site=site,
-            actor=admin,
+            actor=actor,
             code=f"W{unit.code}",
             kind="water",
             fee_item=items["water"],
             unit=unit,
             installed_on=installed,
         )  # fmt: skip
-        for unit in flats
+        for unit in flats[:WATER_METERS]
     ]
     lights = meters.add_meter(
-        site=site, actor=admin, code=f"E{building.code}-GQ", kind="electricity",
+        site=site, actor=actor, code=f"E{building.code}-GQ", kind="electricity",
         fee_item=items["light"], building=building, split=Meter.Split.HOUSEHOLD,
         installed_on=installed, location=f"{building.name} 楼道",
     )  # fmt: skip
-    for step, month in enumerate(months, 1):
-        day = month.replace(day=25) if month.replace(day=25) <= timezone.localdate() else timezone.localdate()  # fmt: skip
-        for n, meter in enumerate(own):
-            usage = 8 + (n * 7) % 19
-            misread = n == 3 and step == len(months)  # lower than last month's: held
-            value = usage * (step - 1) - 3 if misread else usage * step
-            meters.record_reading(site=site, actor=admin, meter=meter, period=month,
-                                  value=Decimal(value), read_on=day)  # fmt: skip
-        meters.record_reading(site=site, actor=admin, meter=lights, period=month,
-                              value=Decimal(420 * step), read_on=day)  # fmt: skip
+    return own, lights
 
 
-def _lease_and_deposit(admin, site, first_month) -> None:
-    items = {item.code: item for item in FeeItem.objects.of_site(site)}
+def _leases(site, actor, items, first_month) -> None:
+    """The street shop let to a supermarket, and each rented parking space to the car parked
+    on it, billed to the car owner's home."""
+    ends_on = first_month.replace(year=first_month.year + 2)
     shop = Unit.objects.of_site(site).filter(use=Unit.Use.SHOP).order_by("code").first()
-    if shop is not None:
+    leases.sign_lease(
+        site=site, actor=actor, number="ZL-2025-001", fee_item=items["rent"], unit=shop,
+        lessee="便民超市", monthly_rent="4800", escalation_percent="5",
+        starts_on=first_month - datetime.timedelta(days=380), ends_on=ends_on,
+    )  # fmt: skip
+    cars = (
+        Vehicle.objects.of_site(site)
+        .filter(parking_space__state=ParkingSpace.State.RENTED, unit__isnull=False)
+        .select_related("parking_space", "person", "unit")
+        .order_by("parking_space__code")
+    )
+    for n, car in enumerate(cars, start=1):
+        space = car.parking_space
         leases.sign_lease(
-            site=site, actor=admin, number="ZL-2025-001", fee_item=items["rent"], unit=shop,
-            lessee="便民超市", monthly_rent="4800", escalation_percent="5",
-            starts_on=first_month - datetime.timedelta(days=380), ends_on=first_month.replace(year=first_month.year + 2),
+            site=site, actor=actor, number=f"CW-{first_month.year}-{n:03d}", fee_item=items["park"],
+            unit=car.unit, parking_space=space, lessee=car.person.name,
+            monthly_rent=SPACE_RENT[space.code.split("-")[0]],
+            starts_on=first_month - datetime.timedelta(days=30 * (n % 9 + 1)), ends_on=ends_on,
         )  # fmt: skip
-    reno = services.save_fee_item(site=site, actor=admin, code="reno-deposit", name="装修押金",
-                                  kind=FeeItem.Kind.DEPOSIT, method=FeeItem.Method.PER_UNIT,
-                                  is_cyclic=False)  # fmt: skip
-    card = services.save_fee_item(site=site, actor=admin, code="card", name="门禁卡补办",
-                                  kind=FeeItem.Kind.OTHER, method=FeeItem.Method.PER_UNIT,
-                                  is_cyclic=False)  # fmt: skip
-    services.set_rate(fee_item=card, actor=admin, amount="30", valid_from=first_month)
-    unit = Unit.objects.of_site(site).filter(state=Unit.State.RENOVATING).order_by("code").first()
-    if unit is not None:
-        deposits.take_deposit(site=site, actor=admin, unit=unit, fee_item=reno, amount="2000",
-                              method="transfer", payer="业主")  # fmt: skip

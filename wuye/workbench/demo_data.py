@@ -58,12 +58,16 @@ EMPLOYEES = [
     (None, "E042", "韩玉梅", "cleaner", "13800138042"),
     (None, "E043", "唐凤英", "cleaner", "13800138043"),
     (None, "E044", "冯建华", "gardener", "13800138044"),
-    (None, "E050", "曹红", "finance_supervisor", "13800138050"),
+    ("finance", "E050", "曹红", "finance_supervisor", "13800138050"),
     ("cashier", "E051", "彭晓燕", "cashier", "13800138051"),
     (None, "E052", "许丹", "teller", "13800138052"),
     (None, "E060", "蒋文", "administration_supervisor", "13800138060"),
     (None, "E061", "邓佳", "office_clerk", "13800138061"),
 ]
+
+# The resident with a portal login: the owner of 2-1-0503 (registered at move-in with this
+# phone), who pays each quarter, so this quarter's charges are open, and has a repair going.
+RESIDENT = {"unit": "2-1-0503", "name": "卢超", "phone": "13910005032"}
 
 # The smaller second site: a skeleton crew, so the manager's site switcher has somewhere to go.
 SECOND_SITE_EMPLOYEES = [

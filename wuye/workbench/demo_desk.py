@@ -1,5 +1,6 @@
-"""The demo site's service desk: categories for each way of dispatching, root causes, a price
-list, and a few weeks of tickets in every state, made through the services."""
+"""The demo site's service desk: categories for each way of dispatching, root causes and a
+price list set up at the start of the year; the year's contacts, each dated when it happened
+(`demo_tickets`); and this week's tickets in every state, made through the services."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from wuye.core import clock
 from wuye.estate.models import Facility
 from wuye.people.models import Ownership
 from wuye.servicedesk import complaints, desk, services
 from wuye.servicedesk.models import Category, DispatchMode, Kind, WorkOrder
 from wuye.servicedesk.services import Intake
 from wuye.staff.models import Department, Employee
+
+from .demo_tickets import Desk, run_desk_year
+from .demo_time import at
 
 CATEGORIES = [
     (Kind.REPAIR, "水电维修", "engineering", DispatchMode.DESK),
@@ -57,41 +62,56 @@ INQUIRIES = [("物业费收费标准是多少", "2.80元/平方米/月，按季�
              ("装修需要办理什么手续", "业主携带身份证、装修方案到客服中心申请")]  # fmt: skip
 
 
-def load_desk(admin, site) -> int:
+def load_desk(site, months) -> int:
     """Returns the number of tickets made; nothing when the site already has its desk."""
     if Category.objects.of_site(site).exists():
         return 0
+    staff = {e.number: e for e in Employee.objects.of_site(site).select_related("user")}
+    manager, clerk, supervisor = staff["E001"].user, staff["E011"].user, staff["E010"].user
+    with clock.as_of(at(months[0], 1, 8)):
+        desk_ = _set_up(site, manager)
+    desk_ = Desk(site=site, clerk=clerk, supervisor=supervisor, **desk_)
+    made = run_desk_year(desk_, months)
+    return made + _this_week(desk_, manager)
+
+
+def _set_up(site, actor) -> dict:
+    """Categories for each way of dispatching, root causes and the price list."""
     departments = {d.kind: d for d in Department.objects.filter(company_id=site.company_id)}
     technicians = list(
         Employee.objects.of_site(site)
         .filter(post__code="technician", is_active=True)
+        .select_related("user")
         .order_by("number")
     )
     categories = {}
     for kind, name, dept, mode in CATEGORIES:
         workers = technicians if mode != DispatchMode.DESK else []
-        categories[name] = desk.save_category(site=site, actor=admin, kind=kind, name=name,
+        categories[name] = desk.save_category(site=site, actor=actor, kind=kind, name=name,
                                               department=departments[dept], dispatch_mode=mode,
                                               workers=workers)  # fmt: skip
-    causes = {name: desk.save_root_cause(site=site, actor=admin, name=name) for name in ROOT_CAUSES}
+    causes = {name: desk.save_root_cause(site=site, actor=actor, name=name) for name in ROOT_CAUSES}
     prices = [
-        desk.save_price_item(site=site, actor=admin, name=n, price=Decimal(p)) for n, p in PRICES
+        desk.save_price_item(site=site, actor=actor, name=n, price=Decimal(p)) for n, p in PRICES
     ]
-    clerk = Employee.objects.get(site=site, number="E011").user
-    supervisor = Employee.objects.get(site=site, number="E010").user
-    owned = list(
+    owners = list(
         Ownership.objects.of_site(site).filter(ended_on__isnull=True)
-        .select_related("unit", "person").order_by("unit__code")[:40]
-    )  # fmt: skip
+        .select_related("unit", "person").order_by("unit__code")
+    )[::7]  # fmt: skip
+    return {"technicians": technicians, "categories": categories, "causes": causes,
+            "prices": prices, "owners": owners}  # fmt: skip
+
+
+def _this_week(d: Desk, admin) -> int:
+    """The last few days' contacts, dealt with today: open, pooled, assigned, accepted, held,
+    fixed and waiting for their callbacks, a complaint being linked and settled."""
+    site, clerk, supervisor = d.site, d.clerk, d.supervisor
+    technicians, categories, causes, prices = d.technicians, d.categories, d.causes, d.prices
     now = timezone.now().replace(microsecond=0)
     made = 0
 
     def intake(i, kind, subject, **extra):
-        owner = owned[i % len(owned)]
-        return services.register_ticket(site=site, actor=clerk, intake=Intake(
-            kind=kind, channel=extra.pop("channel", "phone"), subject=subject,
-            person=owner.person, unit=owner.unit, caller_name=owner.person.name, **extra,
-        ))  # fmt: skip
+        return d.intake(1000 + i, kind, subject, extra.pop("received_at", None), **extra)
 
     for i, (subject, category, outcome) in enumerate(REPAIRS):
         ticket = intake(i, Kind.REPAIR, subject, category=categories[category],

@@ -19,6 +19,8 @@ from wuye.staff.models import Employee, Post
 from wuye.workbench import demo_data as demo
 from wuye.workbench.demo_billing import load_billing
 from wuye.workbench.demo_desk import load_desk
+from wuye.workbench.demo_portal import load_resident
+from wuye.workbench.demo_time import year_of_months
 
 ADMIN_LOGIN = "admin"
 
@@ -42,8 +44,10 @@ class Command(BaseCommand):
         manager = Employee.objects.get(site=main_site, number="E001").user
         staff.grant_site_access(actor=admin, user=manager, site=second_site)
         self._residents(admin, main_site)
-        self.created += load_desk(admin, main_site)
-        self.created += load_billing(admin, main_site)
+        months = year_of_months()
+        self.created += load_desk(main_site, months)
+        self.created += load_billing(main_site, months)
+        self.created += load_resident(main_site)
         self._report(main_site)
 
     # -----------------------------------------------------------------------------------------
@@ -321,3 +325,8 @@ class Command(BaseCommand):
         logins += [(e.user.username, f"{e.name}, {e.post.name}") for e in employees]
         for login, what in logins:
             self.stdout.write(f"  {login:<10} {what}")
+        resident = demo.RESIDENT
+        self.stdout.write(
+            f"Resident portal /portal/login/: {resident['phone']} "
+            f"({resident['name']}, owner of {resident['unit']}), same password."
+        )
