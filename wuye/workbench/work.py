@@ -107,6 +107,14 @@ def _listing(key: str, title: str, found: QuerySet, url: str, rows=None) -> List
     )
 
 
+def _on_the_clock(listing: Listing, now: datetime.datetime) -> Listing:
+    """Each ticket row's seconds to its deadline (negative: overdue), for the clock badges to
+    say "under a minute" where Django's `timeuntil` would say "0 minutes"."""
+    for ticket in listing.rows:
+        ticket.seconds_left = int((ticket.due_at - now).total_seconds())
+    return listing
+
+
 # ---------------------------------------------------------------------------------------------
 # The sections
 
@@ -115,11 +123,11 @@ def desk_section(who: Viewer) -> Section:
     """Help requests on their 5-minute clock, tickets about to breach, callbacks due today."""
     tickets = desk.open_tickets(who.site)
     return Section("desk", _("At the desk"), [
-        _listing("help", _("Help requests waiting for the first answer"),
-                 desk.awaiting_first_answer(tickets, who.now),
-                 _url("servicedesk:ticket_list", kind="help", waiting=1)),
-        _listing("due_soon", _("About to breach"), desk.due_soon(tickets, who.now),
-                 _url("servicedesk:ticket_list", clock="due_soon")),
+        _on_the_clock(_listing("help", _("Help requests waiting for the first answer"),
+                               desk.awaiting_first_answer(tickets, who.now),
+                               _url("servicedesk:ticket_list", kind="help", waiting=1)), who.now),
+        _on_the_clock(_listing("due_soon", _("About to breach"), desk.due_soon(tickets, who.now),
+                               _url("servicedesk:ticket_list", clock="due_soon")), who.now),
         _listing("callbacks", _("Callbacks due today"), desk.callbacks_due_by(who.site, who.today),
                  _url("servicedesk:callbacks", due="today")),
     ])  # fmt: skip
@@ -155,7 +163,8 @@ def cashier_section(who: Viewer) -> Section:
 
 
 def head_section(who: Viewer) -> Section:
-    """What waits for the head's decision, and the tickets that breached under them."""
+    """What waits for the head's decision and what breached under them, side by side first;
+    then the vacancy reliefs and residents' requests, for those who decide them."""
     user, site = who.user, who.site
     listings = []
     if user.has_perm("billing.change_approvalrequest"):
@@ -164,6 +173,16 @@ def head_section(who: Viewer) -> Section:
             "approvals", _("Approval requests for you to decide"), found,
             _url("billing:approvals", for_me=1), rows=describe(site, list(found[:ROWS])),
         ))  # fmt: skip
+    if user.has_perm("servicedesk.view_ticket"):
+        late = desk.overdue(desk.open_tickets(site), who.now)
+        if who.heads_the_site or who.employee is None:
+            title, url = _("Overdue tickets"), _url("servicedesk:ticket_list", overdue=1)
+        else:
+            late = desk.overseen_by(late, who.employee)
+            title = _("Overdue in your department or escalated to you")
+            url = _url("servicedesk:ticket_list", overdue=1, oversee=1)
+        breached = _listing("breached", title, late.select_related("escalated_to"), url)
+        listings.append(_on_the_clock(breached, who.now))
     if user.has_perm("billing.approve_vacancyapplication"):
         inspected = VacancyApplication.State.INSPECTED
         listings.append(_listing(
@@ -175,15 +194,6 @@ def head_section(who: Viewer) -> Section:
             "resident_requests", _("Residents asking to see a unit"), pending_for_site(site),
             reverse("portal:requests"),
         ))  # fmt: skip
-    if user.has_perm("servicedesk.view_ticket"):
-        late = desk.overdue(desk.open_tickets(site), who.now)
-        if who.heads_the_site or who.employee is None:
-            title, url = _("Overdue tickets"), _url("servicedesk:ticket_list", overdue=1)
-        else:
-            late = desk.overseen_by(late, who.employee)
-            title = _("Overdue in your department or escalated to you")
-            url = _url("servicedesk:ticket_list", overdue=1, oversee=1)
-        listings.append(_listing("breached", title, late.select_related("escalated_to"), url))
     return Section("head", _("Waiting for you"), listings)
 
 

@@ -51,6 +51,20 @@ def test_an_overdue_help_request_leaves_its_clock_list_for_about_to_breach(
     assert "已超时 1 分钟" in block(response, "due_soon")
 
 
+def test_the_last_minute_of_a_clock_reads_as_under_a_minute_not_zero_minutes(
+    client_of, team, desk_day, clock
+):
+    client = client_of(team["clerk"].user)
+    clock.move_to(NOW + datetime.timedelta(seconds=90))  # 30 seconds of the 5 minutes left
+    response, _sections, lists = home(client)
+    assert lists["help"].rows == [desk_day["waiting"]]
+    assert "还剩不到 1 分钟" in block(response, "help") and "0 分钟" not in block(response, "help")
+    clock.move_to(NOW + datetime.timedelta(seconds=140))  # 20 seconds past due
+    response, _sections, lists = home(client)
+    assert lists["due_soon"].rows[0] == desk_day["waiting"]
+    assert "刚刚超时" in block(response, "due_soon") and "0 分钟" not in block(response, "due_soon")
+
+
 def test_the_desk_lists_show_eight_rows_and_count_all(client_of, team, ticket, clock):
     for n in range(11):
         ticket(Kind.HELP, f"求助 {n}")
