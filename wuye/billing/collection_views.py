@@ -94,7 +94,13 @@ def collection_rate_page(request):
         "rates": [None if p.rate is None else float(p.rate) for p in points],
         "target": float(month_target),
         "methods": [{"name": r.label, "value": float(r.net)} for r in result.income_by_method],
-        "labels": {"rate": _("Rate (%)"), "target": _("Target (%)"), "net": _("Income")},
+        "labels": {
+            "rate": _("Rate (%)"),
+            "target": _("Target (%)"),
+            "net": _("Income"),
+            "none": _("No money taken or paid back."),
+            "nothingDue": _("Nothing was due or collected."),
+        },
     }
     targets = collection_rate.targets_for(request.site)
     context = {
