@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from wuye.billing import bill_runs, payments, services
+from wuye.billing import bill_runs, payments, refunds, services
 from wuye.billing.models import BillLine, FeeItem
 from wuye.core import clock
 
@@ -130,7 +130,7 @@ def assert_charts_read_cleanly(page, name: str, words: dict) -> None:
         assert collisions(chart) == [], f"{name} {selector}"
 
 
-# A legend line a method: its name, then its amount and share (of 19,423.45).
+# A legend line a method: its name, then its amount and share (of ¥19,423.45).
 CHINESE = {
     "rate": ["收缴率（%）", "目标（%）"],
     "income": ["现金", "银行转账", "刷卡", "扫码（微信 / 支付宝）"],
@@ -193,5 +193,31 @@ def test_with_no_money_in_the_period_the_income_chart_says_so(desktop, phone, fi
         charts, texts = label_texts(page)
         assert texts["#income-chart"] == {"没有收款或退款。"}, name
         assert texts["#rate-chart"] == {"没有应收或实收。"}, name
+        for selector, chart in charts.items():
+            assert collisions(chart) == [], f"{name} {selector}"
+
+
+def test_a_method_that_paid_back_more_than_it_took_keeps_its_legend_line_without_a_share(
+    desktop, phone, finance, estate, fee_item
+):
+    """This month cash took ¥10,000 and transfer ¥300, and ¥500 went back by transfer: the
+    donut is all cash; transfer's legend line shows its -¥200.00 and no share."""
+    sup, cashier = finance["sup"].user, finance["cashier"].user
+    this_month = timezone.localdate().replace(day=1)
+    item = fee_item("mgmt", FeeItem.Method.PER_UNIT, name="物业管理费", is_prepaid=True, due_day=1)
+    services.set_rate(fee_item=item, actor=sup, amount="10000", valid_from=this_month)
+    bill_runs.run_bills(site=item.site, actor=sup, month=this_month)
+    first, second = BillLine.objects.filter(fee_item=item).order_by("unit__code")[:2]
+    for line, method, amount in ((first, "cash", "10000"), (second, "transfer", "300")):
+        payments.take_payment(site=item.site, actor=cashier, unit=line.unit, method=method, amount=amount, lines=[line.pk])  # fmt: skip
+    refunds.refund(site=item.site, actor=finance["head"].user, unit=first.unit, source="line", bill_line=first, amount="500", method="transfer", reason="多收退还")  # fmt: skip
+    for page, name, (width, height) in ((desktop, *WIDTHS[0]), (phone, *WIDTHS[1])):
+        page.set_viewport_size({"width": width, "height": height})
+        sign_in(page, sup.username)
+        page.goto(page.base + "/billing/collection-rate/")
+        wait_until_drawn(page)
+        screenshot(page, f"{name}-collection-charts-paid-back")
+        charts, texts = label_texts(page)
+        assert texts["#income-chart"] == {"现金", "¥10,000.00 · 100%", "银行转账", "-¥200.00"}, name
         for selector, chart in charts.items():
             assert collisions(chart) == [], f"{name} {selector}"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wuye.core.listing import wants_export
+from wuye.core.money import format_yuan
 from wuye.core.pages import site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import visible_sites
@@ -93,7 +94,10 @@ def collection_rate_page(request):
         "months": [f"{p.month:%m}" for p in points],
         "rates": [None if p.rate is None else float(p.rate) for p in points],
         "target": float(month_target),
-        "methods": [{"name": r.label, "value": float(r.net)} for r in result.income_by_method],
+        "methods": [
+            {"name": r.label, "value": float(r.net), "amount": format_yuan(r.net)}
+            for r in result.income_by_method
+        ],
         "labels": {
             "rate": _("Rate (%)"),
             "target": _("Target (%)"),

@@ -1,7 +1,6 @@
 // The collection-rate page's two charts (ECharts, vendored): the month rate of the year
 // against its target line, and income by method. Data comes from the page's json_script.
-const yuanDigits = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const yuan = (amount) => `¥${yuanDigits.format(amount)}`;
+// Amounts come formatted by the server (format_yuan), as everywhere else.
 
 // Every chart here: drawn as SVG (its labels are DOM text a browser test measures), in the
 // page's font, and laid out again by `layoutFor(width)` — `{ height, option }` — whenever its
@@ -67,9 +66,10 @@ function rateLayout(data) {
 // too long for its room is cut with "…" rather than leave the card.
 function incomeLayout(data) {
   const values = data.methods.map((m) => Math.max(m.value, 0));
+  // A method's share of the slices; one that took no more than it paid back has none.
   const legendText = Object.fromEntries(data.methods.map((m, i) => {
-    const share = echarts.number.getPercentWithPrecision(values, i, 1);
-    return [m.name, `${yuan(m.value)} · ${share}%`];
+    if (values[i] <= 0) return [m.name, m.amount];
+    return [m.name, `${m.amount} · ${echarts.number.getPercentWithPrecision(values, i, 1)}%`];
   }));
   return (width) => {
     const narrow = width < 480;
@@ -99,7 +99,7 @@ function incomeLayout(data) {
       },
       series: [{
         name: data.labels.net, type: "pie", center: [room.x, room.y], radius: [outer * 0.55, outer],
-        label: { show: false }, labelLine: { show: false },
+        label: { show: false }, labelLine: { show: false }, stillShowZeroSum: false,
         // A method that paid back more than it took is no slice; the legend still shows its amount.
         data: data.methods.map((m, i) => ({ name: m.name, value: values[i] })),
       }],
