@@ -1,5 +1,5 @@
-"""The cashier in a real browser (issue 5): find a unit by pinyin, take a partial payment,
-print the receipt, and the statement shows what is still open."""
+"""The cashier in a real browser (docs/billing.md, Pages): find a unit by pinyin, take a partial
+payment, print the receipt, and the statement shows what is still open."""
 
 import datetime
 

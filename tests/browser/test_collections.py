@@ -1,7 +1,7 @@
-"""Collections end to end in a real browser (issue 6): a clerk prints the dunning notices of a
-building and marks them delivered; a resident pays two of this month's lines online through
-the gateway simulator; the site's collection rate for the month rises by exactly their amount
-over the amount due."""
+"""Collections end to end in a real browser (R-FEE-03, R-FEE-05; docs/collections.md): a clerk
+prints the dunning notices of a building and marks them delivered; a resident pays two of this
+month's lines online through the gateway simulator; the site's collection rate for the month rises
+by exactly their amount over the amount due."""
 
 import datetime
 import io

@@ -1,5 +1,5 @@
 """A resident on a phone: signs up, asks to be linked to a unit, and sees the household once
-the centre approves (issue 3 point 8)."""
+the centre approves (docs/people.md, Resident accounts)."""
 
 import datetime
 from decimal import Decimal

@@ -1,5 +1,5 @@
 """A resident reads their unit's fees in a real browser, on a phone and on a desktop, and
-downloads the statement PDF (issue 5 point 6)."""
+downloads the statement PDF (docs/billing.md, Pages — Residents)."""
 
 import pytest
 

@@ -1,6 +1,6 @@
-"""The service desk in a real browser (issue 4): a clerk takes a repair call and dispatches
-it, the worker does the job on a phone-sized page and the resident signs it off there, the
-clerk records a satisfied callback and the ticket closes."""
+"""The service desk in a real browser (R-REP-01, R-REP-02, R-REP-04): a clerk takes a repair call
+and dispatches it, the worker does the job on a phone-sized page and the resident signs it off
+there, the clerk records a satisfied callback and the ticket closes."""
 
 import datetime
 

@@ -1,5 +1,5 @@
-"""The unit account's deposits, refunds and corrections (issue 5 points 4 and 5), the approval
-requests of a site (point 2) and its leases.
+"""The unit account's deposits, refunds and corrections (docs/billing.md, Deposits, Refunds,
+Corrections without edits), the approval requests of a site (R-ADM-02) and its leases.
 
 Each form on the unit account posts to a page of its own: a success goes back to the account
 with a message; a refusal is shown on that page, beside the field it concerns (status 400).

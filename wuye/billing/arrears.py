@@ -1,6 +1,6 @@
-"""欠费 (issue 6 point 1): what is overdue — per unit, building and site — aged by days past due
-(0–30, 31–90, 91–180, over 180), this year's apart from earlier years', and the units that
-never paid at all.
+"""欠费 (R-FEE-03; docs/collections.md, Arrears): what is overdue — per unit, building and site — aged
+by days past due (0–30, 31–90, 91–180, over 180), this year's apart from earlier years', and the
+units that never paid at all.
 
 A line is overdue on the day after its due date while something on it is open (billed less
 paid, plus refunded, less relief; cancelled lines owe nothing). Everything is one grouped query over the

@@ -1,5 +1,5 @@
-"""The arrears page (issue 6 point 1): the site's overdue amounts aged, by building and by unit,
-filtered and sorted, exported to .xlsx."""
+"""The arrears page (R-FEE-03; docs/collections.md, Arrears): the site's overdue amounts aged, by
+building and by unit, filtered and sorted, exported to .xlsx."""
 
 from __future__ import annotations
 

@@ -305,7 +305,8 @@ def run_bills(*, site, actor, month: datetime.date,
 
 
 def draw_credit(site) -> Decimal:
-    """Units holding prepaid credit pay their new lines from it (issue 5 point 4)."""
+    """Units holding prepaid credit pay their new lines from it (docs/billing.md, Payments, credit
+    and receipts)."""
     holders = (
         CreditEntry.objects.filter(site=site)
         .values("unit")

@@ -1,6 +1,6 @@
-"""The collection rate's API (issue 6 points 6 and 8, R-FEE-05, R-KPI-01): the report of a site
-— or, without `site`, of every site the caller sees — for a month, quarter or year grouped by
-site, building or fee item; the monthly statistics and analysis table with the year's month
+"""The collection rate's API (R-FEE-05, R-KPI-01; docs/collections.md, Collection rate): the report
+of a site — or, without `site`, of every site the caller sees — for a month, quarter or year grouped
+by site, building or fee item; the monthly statistics and analysis table with the year's month
 rates; a site's own targets. Read from the figures, like the page; scoped by site and role
 (`billing.view_collection_rate`)."""
 

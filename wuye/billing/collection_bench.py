@@ -1,5 +1,5 @@
 """`wuye bench collections`: the collection-rate report, arrears aging and the daily late-fee
-job over a large company (issue 6, "Performance").
+job over a large company (docs/collections.md, Benchmark).
 
 Builds (set-based: one `INSERT … SELECT` per table and site, `generate_series` on PostgreSQL,
 a recursive CTE on SQLite) 200 sites of 5,000 units each — 1,000,000 in all — in ~20

@@ -1,4 +1,4 @@
-"""The collection-rate page (issue 6 point 6, R-FEE-05, R-KPI-01): a month, quarter or year of
+"""The collection-rate page (R-FEE-05, R-KPI-01): a month, quarter or year of
 the current site (or every site the user sees) by building and fee item against its target,
 arrears recovered, income by method, cashier and building, the rate month by month and income
 by method as charts, and the monthly statistics and analysis table, also as .xlsx."""

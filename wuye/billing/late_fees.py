@@ -1,4 +1,4 @@
-"""滞纳金 (R-FEE-04, issue 6 point 3): a fee item's late-fee rule, the daily accrual on overdue
+"""滞纳金 (R-FEE-04): a fee item's late-fee rule, the daily accrual on overdue
 lines, posting the late fee once its principal is settled, and waivers under the authority
 matrix (R-ADM-02).
 

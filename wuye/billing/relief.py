@@ -1,4 +1,4 @@
-"""减免 / 优惠 (issue 6 point 4): relief rules with their validity windows, applied in bill
+"""减免 / 优惠 (docs/collections.md, Relief): relief rules with their validity windows, applied in bill
 runs, at payment (paying months ahead) and on approved vacant-unit applications, each grant
 recorded as its own ledger entry (`ReliefEntry`) on one bill line.
 

@@ -1,7 +1,8 @@
-"""The relief API (issue 6 point 4): a site's relief rules (create, end), its relief entries
-(list, cancel within the authority matrix), vacancy applications through their steps (apply,
-inspect, decide), and paying months ahead. The same services and checks as the pages; bad input
-is 400 with field errors; beyond authority 403 naming who may approve; another site's ids 404."""
+"""The relief API (docs/collections.md, Relief): a site's relief rules (create, end), its relief
+entries (list, cancel within the authority matrix, R-ADM-02), vacancy applications through their
+steps (apply, inspect, decide), and paying months ahead. The same services and checks as the pages;
+bad input is 400 with field errors; beyond authority 403 naming who may approve; another site's ids
+404."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Forms of relief (issue 6 point 4): a rule, its end, a vacancy application and its steps,
-paying ahead and cancelling an entry. Shape and type checks only (a unit code resolved within
+"""Forms of relief (docs/collections.md, Relief): a rule, its end, a vacancy application and its
+steps, paying ahead and cancelling an entry. Shape and type checks only (a unit code resolved within
 the site); the services decide the rest — windows, overlaps, what is open, authority."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Relief pages (issue 6 point 4): the site's rules (finance sets and ends them), vacancy
-applications through their steps (a clerk applies, an engineer or clerk records the inspection,
-the centre head or finance decides), paying months ahead at the counter, and cancelling a
-relief entry from the unit account."""
+"""Relief pages (docs/collections.md, Relief): the site's rules (finance sets and ends them),
+vacancy applications through their steps (a clerk applies, an engineer or clerk records the
+inspection, the centre head or finance decides), paying months ahead at the counter, and cancelling
+a relief entry from the unit account."""
 
 from __future__ import annotations
 

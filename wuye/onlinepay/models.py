@@ -1,5 +1,6 @@
-"""Online payment (issue 6 point 5): a resident's order for chosen open lines, every notification
-a gateway sends about it, and the daily reconciliation against the gateway's own ledger.
+"""Online payment (docs/collections.md, Online payment): a resident's order for chosen open lines,
+every notification a gateway sends about it, and the daily reconciliation against the gateway's own
+ledger.
 
 What must always hold is a constraint: an order number is unique (the gateway knows the order
 only by it), a gateway's transaction pays one order, an order is paid by one payment, and a paid

@@ -1,4 +1,4 @@
-"""Resident accounts and their links to units (issue 3 point 8).
+"""Resident accounts and their links to units (docs/people.md, Resident accounts).
 
 A resident signs up with a phone number and asks to be linked to a unit as owner, tenant or
 household member; until the link is approved the account sees nothing of the unit.

@@ -1,4 +1,5 @@
-"""在线缴费: a resident pays chosen open lines of their unit online (issue 6 point 5).
+"""在线缴费: a resident pays chosen open lines of their unit online (docs/collections.md,
+Online payment — Pages).
 
 The pages take the unit through the resident access check (`queries.resident_unit`: an
 approved link, 404 otherwise) and hand the order to `wuye.onlinepay.services`; the gateway's

@@ -226,7 +226,8 @@ def reject_link(*, link: ResidentLink, actor, reason: str = "") -> ResidentLink:
 
 
 # ---------------------------------------------------------------------------------------------
-# Residents' own tickets: repairs, complaints, inquiries and suggestions (issue 4)
+# Residents' own tickets: repairs, complaints, inquiries and suggestions, by the online channel
+# (R-DSK-01; docs/servicedesk.md, Intake)
 
 
 def file_ticket(*, account: ResidentAccount, unit_id: int, kind: str, subject: str,

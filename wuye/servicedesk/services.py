@@ -64,7 +64,8 @@ WoState = WorkOrder.State
 # Kinds whose completion is followed by a callback unless the desk says otherwise (R-CMP-06,
 # R-REP-04, R-KPI-05).
 CALLBACK_KINDS = {Kind.REPAIR, Kind.COMPLAINT, Kind.HELP}
-# What residents may file themselves (issue 4): help goes by phone, praise by any channel.
+# What residents may file themselves on the portal (docs/servicedesk.md, Intake): help goes by
+# phone, praise by any channel.
 RESIDENT_KINDS = {Kind.REPAIR, Kind.COMPLAINT, Kind.INQUIRY, Kind.SUGGESTION}
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""Arrears (issue 6 point 1, R-FEE-03): what is overdue per unit, building and site, aged by
+"""Arrears (R-FEE-03): what is overdue per unit, building and site, aged by
 days past due, this year's apart from earlier years', and the units that never paid."""
 
 import datetime

@@ -1,5 +1,5 @@
 """One-off charges from the unit account and the API (posted once per key), and the service
-desk's paid jobs posted from a service item's page (issue 5 point 2, R-REP-03)."""
+desk's paid jobs posted from a service item's page (R-REP-03)."""
 
 import datetime
 from decimal import Decimal as D

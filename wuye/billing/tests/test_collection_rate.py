@@ -1,4 +1,4 @@
-"""The collection rate (issue 6 point 6, R-FEE-05, R-KPI-01): each formula to the fen over a
+"""The collection rate (R-FEE-05, R-KPI-01): each formula to the fen over a
 mixed history (see `collections_history`) — due, collected of it, rate and target, arrears
 recovered apart, income by method, cashier and building — for months, quarters and years; the
 monthly statistics and analysis table; the page, its .xlsx and the API, scoped by site and role."""

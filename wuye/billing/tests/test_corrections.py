@@ -1,5 +1,5 @@
 """Deposits held apart, refunds with a reason and authority, and approval requests for what is
-beyond one's authority (issue 5 points 4–5, R-ADM-02)."""
+beyond one's authority (R-ADM-02)."""
 
 import datetime
 from decimal import Decimal as D

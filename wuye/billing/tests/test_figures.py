@@ -1,4 +1,4 @@
-"""The collection figures (issue 6 point 6, R-FEE-05): kept by the ledger's own writes, they
+"""The collection figures (R-FEE-05): kept by the ledger's own writes, they
 agree to the fen with a recount from the ledger after any mix of payments, voids, refunds,
 credit, deposits, cancellations, run reversals and lease terminations; a rebuild writes the
 same figures; two payments landing on one figure at once both count."""

@@ -1,5 +1,5 @@
-"""Historical import (issue 6 point 7): a site's past bills and payments from .xlsx — messy
-legacy cells read, placeholders flagged, all or nothing per file, re-runnable."""
+"""Historical import (docs/collections.md, Historical import): a site's past bills and payments from
+.xlsx — messy legacy cells read, placeholders flagged, all or nothing per file, re-runnable."""
 
 import datetime
 import io

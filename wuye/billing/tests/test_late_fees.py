@@ -1,4 +1,4 @@
-"""滞纳金 (R-FEE-04, issue 6 point 3): a fee item's late-fee rule, the daily accrual on what is
+"""滞纳金 (R-FEE-04): a fee item's late-fee rule, the daily accrual on what is
 outstanding (per day or per whole month, after grace days, never past the cap), idempotent per
 day; posting once the principal is settled; waivers under the authority matrix (R-ADM-02)."""
 

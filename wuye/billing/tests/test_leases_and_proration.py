@@ -1,5 +1,5 @@
 """Rent by lease with its yearly escalation, and proration for a move-in or a lease's start,
-end or termination mid-period (issue 5 point 2)."""
+end or termination mid-period (docs/billing.md, Leases; Proration and vacant units)."""
 
 import datetime
 from decimal import Decimal as D

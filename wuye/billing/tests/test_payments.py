@@ -1,5 +1,6 @@
-"""Payments, receipts, credit and voids (issue 5 points 4–5), and the ledger that always
-balances: billed − cancelled − paid + refunded − credit used = balance."""
+"""Payments, receipts, credit and voids (docs/billing.md, Payments, credit and receipts; Corrections
+without edits), and the ledger that always balances: billed − cancelled − paid + refunded − credit
+used = balance."""
 
 import datetime
 from decimal import Decimal as D

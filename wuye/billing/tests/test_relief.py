@@ -1,6 +1,6 @@
-"""Relief (issue 6 point 4): discounts, fixed reductions, gift months and vacant-unit relief,
-each a rule with its window, applied in bill runs or at payment and recorded as its own ledger
-entry; relief lowers what is owed everywhere and what is due in the collection rate
+"""Relief (docs/collections.md, Relief): discounts, fixed reductions, gift months and vacant-unit
+relief, each a rule with its window, applied in bill runs or at payment and recorded as its own
+ledger entry; relief lowers what is owed everywhere and what is due in the collection rate
 (R-FEE-05)."""
 
 import datetime

@@ -1,5 +1,5 @@
-"""Identity numbers and phones are checked with python-stdnum and phonenumbers; each failure
-has its own field-level code (issue 3 point 4), and masks have one shape (R-CUS-04)."""
+"""Identity numbers and phones are checked with python-stdnum and phonenumbers; each failure has its
+own field-level code (docs/people.md, Rules — Validation), and masks have one shape (R-CUS-04)."""
 
 import pytest
 from django.core.exceptions import ValidationError

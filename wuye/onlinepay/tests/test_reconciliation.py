@@ -1,6 +1,6 @@
-"""The daily reconciliation of online payments (issue 6 point 5): our paid orders of a day
-against the gateway's own record of that day; each difference listed by kind; run again, the
-day's record is replaced, not doubled."""
+"""The daily reconciliation of online payments (docs/collections.md, Online payment —
+Reconciliation): our paid orders of a day against the gateway's own record of that day; each
+difference listed by kind; run again, the day's record is replaced, not doubled."""
 
 import datetime
 from decimal import Decimal as D

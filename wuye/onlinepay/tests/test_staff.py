@@ -1,7 +1,7 @@
-"""Finance's view of online payment (issue 6 point 5): the orders, the notification log with
-the refused ones highlighted, the reconciliations with "reconcile now", and the site's payment
-QR code — on the pages and through the API, scoped by site and role; the gateway's notify
-endpoint over HTTP, with a bad signature or a malformed body answered 400."""
+"""Finance's view of online payment (docs/collections.md, Online payment): the orders, the
+notification log with the refused ones highlighted, the reconciliations with "reconcile now", and
+the site's payment QR code — on the pages and through the API, scoped by site and role; the
+gateway's notify endpoint over HTTP, with a bad signature or a malformed body answered 400."""
 
 import datetime
 import json

@@ -1,4 +1,4 @@
-"""Importing owners and tenants from legacy .xlsx registers (issue 3 point 7)."""
+"""Importing owners and tenants from legacy .xlsx registers (docs/people.md, Import and export)."""
 
 import datetime
 

@@ -1,5 +1,6 @@
-"""Resident accounts (issue 3 point 8): sign-up, link requests, approval by the centre or by
-the owner, and a resident who sees only their own household — tried through every endpoint."""
+"""Resident accounts (docs/people.md, Resident accounts): sign-up, link requests, approval by the
+centre or by the owner, and a resident who sees only their own household — tried through every
+endpoint."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -1,7 +1,7 @@
-"""在线缴费 (issue 6 point 5): a resident pays chosen open lines of their own unit online — from
-the statement, through the gateway's checkout (the simulator), back to a result page with the
-receipt — and through the API. Another household's unit, lines and orders answer 404 or a field
-error; the site's payment QR code leads a resident to their units' open lines."""
+"""在线缴费 (docs/collections.md, Online payment): a resident pays chosen open lines of their own unit
+online — from the statement, through the gateway's checkout (the simulator), back to a result page
+with the receipt — and through the API. Another household's unit, lines and orders answer 404 or a
+field error; the site's payment QR code leads a resident to their units' open lines."""
 
 from decimal import Decimal
 

@@ -1,6 +1,6 @@
-"""A resident sees their own unit's fees (issue 5 point 6): what is open and when it is due,
-the credit held, the statement with its running balance and its PDF — on the page and through
-the API. Another household's unit answers 404 on every route, and the cashier's pages refuse
+"""A resident sees their own unit's fees (docs/billing.md, Pages — Residents): what is open and when
+it is due, the credit held, the statement with its running balance and its PDF — on the page and
+through the API. Another household's unit answers 404 on every route, and the cashier's pages refuse
 residents."""
 
 import datetime

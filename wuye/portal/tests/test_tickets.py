@@ -1,5 +1,6 @@
-"""Residents' own tickets (issue 4 point 1): they file repairs, complaints, inquiries and
-suggestions for their own units, hurry and rate them — and see nobody else's, however they try."""
+"""Residents' own tickets (R-DSK-01; docs/servicedesk.md, Intake): they file repairs, complaints,
+inquiries and suggestions for their own units, hurry and rate them — and see nobody else's, however
+they try."""
 
 import datetime
 
