@@ -175,6 +175,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Lockout after repeated failed logins (per username and per client address).
 WUYE_LOGIN_MAX_FAILURES = envint("WUYE_LOGIN_MAX_FAILURES", "5")
 WUYE_LOGIN_LOCKOUT_MINUTES = envint("WUYE_LOGIN_LOCKOUT_MINUTES", "15")
+# How long a payment waits for a row another transaction holds (a receipt number, a figure,
+# a line) before the cashier is told the system is busy: one stuck transaction can't stop every
+# cashier of a site (PostgreSQL `lock_timeout`, in milliseconds; 0 waits for ever).
+WUYE_LOCK_TIMEOUT_MS = envint("WUYE_LOCK_TIMEOUT_MS", "5000")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

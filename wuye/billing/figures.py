@@ -275,6 +275,20 @@ def received(*payments: Payment) -> None:
         _add_income([_income_row(payment, payment.amount, ZERO) for payment in payments])
 
 
+def taken(*payments: Payment, allocations: Iterable[int]) -> None:
+    """Payments of one site just taken, with the allocations they made: their income and the
+    money they collected, under one hold of the site's lock. A cashier's payment calls it
+    last, just before it commits, since the rows it adds to are shared by the whole site."""
+    if payments:
+        _hold(payments[0].site_id)
+        _add_income([_income_row(payment, payment.amount, ZERO) for payment in payments])
+    ids = _ids(allocations)
+    if ids != "NULL":
+        if not payments:
+            raise ValueError("allocations are counted with the payments that made them")
+        _add([_from_allocations(f"a.id IN ({ids})")], [])
+
+
 def voided(payment: Payment) -> None:
     """A payment about to be voided counts nowhere: neither its income nor its allocations.
     Call it before its allocations are undone."""

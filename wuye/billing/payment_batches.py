@@ -172,10 +172,12 @@ def _write(site, actor, rows, plan) -> list[Payment]:
         ],
         batch_size=1000,
     )  # fmt: skip
-    figures.received(*payments)
-    figures.allocated(site_id=site.pk, allocations=[a.pk for a in allocations])
-    Receipt.objects.bulk_create(_receipts(site, payments, zone), batch_size=1000)
     record_bulk_create(actor, payments)
+    # Last, the rows the whole site shares, in the order a cashier's payment takes them (the
+    # receipt numbers, then the figures), so a batch and a payment never wait for each other
+    # in a circle.
+    Receipt.objects.bulk_create(_receipts(site, payments, zone), batch_size=1000)
+    figures.taken(*payments, allocations=[a.pk for a in allocations])
     return payments
 
 

@@ -5,7 +5,11 @@ chose — inside one transaction that locks those lines, so two cashiers paying 
 once cannot both succeed. What is left over becomes prepaid credit when the cashier takes it
 as credit; otherwise a payment larger than what is open is refused. A client retrying with the
 same idempotency key gets the first payment back. Each payment gets a receipt whose number is
-taken inside the same transaction: gap-free per site and year.
+taken inside the same transaction: gap-free per site and year. The rows a whole site shares —
+the receipt number and the collection figures — are taken last, just before the transaction
+commits, so payments of different units of one site wait for each other only that long; every
+lock is waited for at most `WUYE_LOCK_TIMEOUT_MS`, after which the cashier is told the system is
+busy (`wuye.core.locking`).
 
 The ledger of a unit always balances (`ledger`):
     billed − cancelled − paid + refunded − credit used − relief = balance
@@ -29,6 +33,7 @@ from django.utils.translation import gettext as _
 from wuye.core import clock
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import collecting, invalid
+from wuye.core.locking import busy_on_lock_timeout, set_lock_timeout
 from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
@@ -188,9 +193,11 @@ def lock_open_lines(unit: Unit, chosen: Iterable[int] | None):
     if chosen is not None:
         chosen = list(chosen)
         lines = lines.filter(pk__in=chosen)
-        if lines.count() != len(set(chosen)):
-            raise invalid("lines", _("Choose open lines of this unit."), "not_found")
-    list(lines.order_by("pk"))  # take the row locks in one order, before reading what is paid
+    # The row locks in one order first; what is paid is read after them, in a statement of its
+    # own, so that it sees what a payment that held them committed meanwhile.
+    locked = list(lines.order_by("pk").values_list("pk", flat=True))
+    if chosen is not None and len(locked) != len(set(chosen)):
+        raise invalid("lines", _("Choose open lines of this unit."), "not_found")
     return _still_open(with_outstanding(lines).order_by("due_date", "period_start", "id"))
 
 
@@ -214,14 +221,17 @@ def take_payment(
             errors.add("earmark", _("Earmark credit of this site's fee items, taken as credit."), "invalid")  # fmt: skip
     amount, tendered, change = money
     try:
-        with transaction.atomic():
+        with busy_on_lock_timeout(), transaction.atomic():
+            set_lock_timeout()
             open_ = lock_open_lines(unit, lines)
-            if key:  # a retry that waited for the lines' locks finds the payment made meanwhile
-                earlier = _by_key(site, key)
-                if earlier is not None:
-                    return _same_retry(earlier, unit, amount)
             outstanding = sum((line.outstanding for line in open_), ZERO)
             if amount > outstanding and not take_rest_as_credit:
+                if key:  # a retry that waited for the lines' locks finds the payment made meanwhile
+                    earlier = _by_key(site, key)
+                    if earlier is not None:
+                        return _same_retry(earlier, unit, amount)
+                if outstanding == 0:  # another cashier paid it a moment ago
+                    raise _nothing_open(chosen=lines is not None)
                 raise invalid(
                     "amount",
                     _(
@@ -244,18 +254,31 @@ def take_payment(
                 allocations.append(Allocation(bill_line=line, payment=payment, amount=part, collected_on=day))  # fmt: skip
                 left -= part
             Allocation.objects.bulk_create(allocations)
-            figures.received(payment)
-            figures.allocated(site_id=site.pk, allocations=[a.pk for a in allocations])
             if left > 0:
                 CreditEntry.objects.create(site=site, unit=unit, fee_item=earmark, amount=left,
                                            payment=payment, note=_("overpayment"))  # fmt: skip
-            issue_receipt(payment)
             record_create(actor, payment)
+            settle(payment, allocations=[a.pk for a in allocations])
     except IntegrityError:
         if key:  # the same key, taken by a concurrent retry a moment ago
             return _same_retry(_by_key(site, key), unit, amount)
         raise
     return payment
+
+
+def _nothing_open(*, chosen: bool):
+    if chosen:
+        return invalid("lines", _("These lines were just paid: nothing is open on them any more."), "nothing_open")  # fmt: skip
+    return invalid("amount", _("Nothing is open on this unit any more: it was just paid."), "nothing_open")  # fmt: skip
+
+
+def settle(payment: Payment, *, allocations: list[int]) -> Receipt:
+    """The end of a payment: its receipt number, then its income and collected money in the
+    figures — the rows the whole site shares, so taken last, in this order (as a batch does),
+    and held only until the caller's transaction commits."""
+    receipt = issue_receipt(payment)
+    figures.taken(payment, allocations=allocations)
+    return receipt
 
 
 def _by_key(site, key: str) -> Payment | None:
