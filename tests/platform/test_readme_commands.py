@@ -39,6 +39,7 @@ TINY = {
     "servicedesk": ["--scale", "0.001"],
     "billing": ["--units", "200"],
     "collections": ["--scale", "0.002"],
+    "payments": ["--payments", "16"],
 }
 
 

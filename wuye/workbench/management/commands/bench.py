@@ -21,6 +21,7 @@ BENCHMARKS = {
     "billing": "wuye.billing.bench",
     "collections": "wuye.billing.collection_bench",
     "customers": "wuye.people.bench",
+    "payments": "wuye.billing.payment_bench",
     "servicedesk": "wuye.servicedesk.bench",
 }
 
@@ -33,8 +34,10 @@ class Command(BaseCommand):
         parser.add_argument("name", choices=sorted(BENCHMARKS))
         parser.add_argument("--scale", type=float, default=1.0, help="shrink or grow the data")
         parser.add_argument("--units", type=int, help="billing: the number of units")
+        parser.add_argument("--payments", type=int, help="payments: how many (1,000 by default)")
 
-    def handle(self, *args, name: str, scale: float, units: int | None = None, **options):
+    def handle(self, *args, name: str, scale: float, units: int | None = None,
+               payments: int | None = None, **options):  # fmt: skip
         if scale <= 0:
             raise CommandError("--scale must be positive")
         module = import_module(BENCHMARKS[name])
@@ -51,6 +54,8 @@ class Command(BaseCommand):
             connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
             try:
                 extra = {"units": units} if units else {}
+                if payments:
+                    extra["payments"] = payments
                 result = module.bench(scale=scale, report=report, **extra)
             finally:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
