@@ -303,13 +303,13 @@ def pay(site: Site, items: dict[str, FeeItem], cashiers: list[int], first_unit: 
     cashier = f"CASE WHEN p.unit_id % 2 = 0 THEN {c1} ELSE {c2} END"
     columns = ["id", "site", "created_at", "updated_at", "unit", "payer", "method", "amount",
                "tendered", "change", "reference", "idempotency_key", "cashier", "received_at",
-               "note", "voided_at", "void_reason", "voided_by"]  # fmt: skip
+               "note", "voided_at", "void_reason", "voided_by", "channel"]  # fmt: skip
     payments = _execute(
         f"INSERT INTO {q(Payment._meta.db_table)} ({_columns(Payment, columns)}) "
         f"SELECT p.id, %s, p.received_at, p.received_at, p.unit_id, '', {method}, p.amount, NULL, 0, '', '', "
         f"{cashier}, p.received_at, '', CASE WHEN p.voided = 1 THEN {_later('p.received_at', 30)} END, "
-        f"CASE WHEN p.voided = 1 THEN '金额输错，作废重收' ELSE '' END, CASE WHEN p.voided = 1 THEN {cashier} END "
-        f"FROM bench_pay p",
+        f"CASE WHEN p.voided = 1 THEN '金额输错，作废重收' ELSE '' END, CASE WHEN p.voided = 1 THEN {cashier} END, "
+        f"'counter' FROM bench_pay p",
         [site.pk],
     )  # fmt: skip
     columns = ["bill_line", "payment", "from_credit", "amount", "created_at", "collected_on", "undone"]  # fmt: skip

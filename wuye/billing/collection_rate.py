@@ -318,7 +318,12 @@ def _income_cells(site_ids, period: Period) -> dict:
         .annotate(r=Sum("received"), b=Sum("refunded"))
         .order_by()
     )  # fmt: skip
-    return {(s, b, m, c): (_fen(r), _fen(back)) for s, b, m, c, r, back in rows}
+    return {(s, b, m, _who(c)): (_fen(r), _fen(back)) for s, b, m, c, r, back in rows}
+
+
+def _who(cashier_id: int | None):
+    """The cashier key of income: the cashier, or the online channel (its money has none)."""
+    return Payment.Channel.ONLINE.value if cashier_id is None else cashier_id
 
 
 def report(*, sites: Iterable[Site], period: Period) -> Report:
@@ -391,7 +396,7 @@ def _ledger_income(sites: list[Site], period: Period) -> dict:
     ):
         rows = qs.values_list("site_id", "unit__building_id", "method", who).annotate(t=Sum("amount")).order_by()  # fmt: skip
         for site, building, method, person, total in rows:
-            found.setdefault((site, building, method, person), [ZERO, ZERO])[index] += _fen(total)
+            found.setdefault((site, building, method, _who(person)), [ZERO, ZERO])[index] += _fen(total)  # fmt: skip
     return {k: tuple(v) for k, v in found.items()}
 
 
@@ -434,8 +439,10 @@ def _labels(sites: list[Site], collection: dict, income: dict) -> dict:
     }
     cashiers = {
         u.pk: (u.get_full_name() or u.username, (u.get_full_name() or u.username,))
-        for u in get_user_model().objects.filter(pk__in=income["cashier"])
-    }
+        for u in get_user_model().objects.filter(pk__in=set(income["cashier"]) - {Payment.Channel.ONLINE})
+    }  # fmt: skip
+    # The online channel's money is a line of its own, after the people (no one took it).
+    cashiers[Payment.Channel.ONLINE.value] = (_("online payment"), ("\uffff",))
     methods = {value: (str(label), (i,)) for i, (value, label) in enumerate(Payment.Method.choices)}  # fmt: skip
     return {
         "site": {s.pk: (s.name, (s.code,)) for s in sites},

@@ -1,6 +1,10 @@
 """日结 (issue 5 point 5): what each cashier took on a day, by method, matched to the receipts
 they issued, and what they paid back in refunds — and the close that records it once. What is
-to be handed over is what was taken less what was refunded, method by method."""
+to be handed over is what was taken less what was refunded, method by method.
+
+Money that came in online (the online channel: no cashier took it) is a line of its own, 在线支付,
+after the people: matched to its receipts like theirs, but not closed here — nobody hands it
+over; the gateway's reconciliation is its check."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from .money import ZERO
 
 @dataclass
 class CashierDay:
-    cashier: object
+    cashier: object  # None: the online channel's day
     by_method: dict[str, Decimal] = field(default_factory=dict)
     total: Decimal = ZERO
     receipts: list[str] = field(default_factory=list)
@@ -33,6 +37,17 @@ class CashierDay:
     refunded_by_method: dict[str, Decimal] = field(default_factory=dict)
     refunded: Decimal = ZERO
     closed: CashierClose | None = None
+
+    @property
+    def online(self) -> bool:
+        return self.cashier is None
+
+    @property
+    def name(self) -> str:
+        """Who took the money: the cashier's name, or the online channel's."""
+        if self.cashier is None:
+            return _("online payment")
+        return self.cashier.get_full_name() or self.cashier.username
 
     @property
     def net_by_method(self) -> dict[str, Decimal]:
@@ -59,7 +74,7 @@ def _bounds(site, day: datetime.date):
 
 def cashier_days(site, day: datetime.date) -> list[CashierDay]:
     start, end = _bounds(site, day)
-    found: dict[int, CashierDay] = {}
+    found: dict[int | None, CashierDay] = {}
     taken = (
         Payment.objects.of_site(site)
         .filter(received_at__gte=start, received_at__lt=end)
@@ -86,7 +101,7 @@ def cashier_days(site, day: datetime.date) -> list[CashierDay]:
     for close in CashierClose.objects.of_site(site).filter(day=day):
         if close.cashier_id in found:
             found[close.cashier_id].closed = close
-    return sorted(found.values(), key=lambda e: e.cashier.username)
+    return sorted(found.values(), key=lambda e: (e.online, "" if e.online else e.cashier.username))
 
 
 def close_day(*, site, actor, cashier_id: int, day: datetime.date) -> CashierClose:
@@ -94,7 +109,7 @@ def close_day(*, site, actor, cashier_id: int, day: datetime.date) -> CashierClo
     ensure_can(actor, "billing.add_cashierclose", site)
     if day > timezone.localdate(timezone=ZoneInfo(site.time_zone)):
         raise invalid("day", _("A day can be closed once it has begun."), "future")
-    entry = next((e for e in cashier_days(site, day) if e.cashier.pk == cashier_id), None)
+    entry = next((e for e in cashier_days(site, day) if not e.online and e.cashier.pk == cashier_id), None)  # fmt: skip
     if entry is None:
         raise invalid("cashier", _("This cashier took no payment and made no refund that day."), "nothing")  # fmt: skip
     if not entry.matches:

@@ -7,8 +7,8 @@ and collected month, what was charged (`due`, on the row whose collected month i
 month) and what was collected of it (`collected`: live allocations less line refunds).
 Relief lowers what a line makes due: a live relief entry on a live line takes its amount off
 `due` in the line's charge-month row (due = charged − relief). `IncomeFigure` holds money taken
-and paid back per building, month, method and cashier. Lines of late-fee and deposit items are
-left out: they are not in the rate.
+and paid back per building, month, method and cashier (none: the online channel's money).
+Lines of late-fee and deposit items are left out: they are not in the rate.
 
 Every write of the ledger adds its change here, in its own transaction, as one
 `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE SET x = x + excluded.x` (SQLite ≥ 3.24 and
@@ -178,7 +178,7 @@ def _add_income(rows: Iterable[tuple]) -> None:
     sql = f"""
         INSERT INTO {table} (site_id, building_id, month, method, cashier_id, received, refunded)
         VALUES (%s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (building_id, month, method, cashier_id)
+        ON CONFLICT (building_id, month, method, (COALESCE(cashier_id, 0)))
         DO UPDATE SET received = {table}.received + excluded.received,
                       refunded = {table}.refunded + excluded.refunded"""  # fmt: skip
     rows = [

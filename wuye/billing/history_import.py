@@ -345,7 +345,8 @@ def _write(site, actor, plan: Plan) -> dict:
         [
             Payment(
                 site=site, unit=row.unit, payer=row.payer, method=row.method, amount=row.paid,
-                cashier_id=row.cashier_id or actor.pk, received_at=_received_at(row.paid_on, zone),
+                cashier_id=row.cashier_id or actor.pk, channel=Payment.Channel.IMPORT,
+                received_at=_received_at(row.paid_on, zone),
                 idempotency_key=f"history:{line.pk}",
                 note=f"{NOTE} {row.cashier_name}".strip()[:200],
             )

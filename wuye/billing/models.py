@@ -264,11 +264,24 @@ class Payment(SiteScopedModel):
         CARD = "card", _("card")
         QR = "qr", _("QR code (WeChat / Alipay)")
 
+    class Channel(models.TextChoices):
+        """How the money came in: at the counter, taken by a cashier; online, paid by the
+        resident through a payment gateway, with no cashier; a bank batch (托收) or a history
+        import, entered by the member of staff named as cashier."""
+
+        COUNTER = "counter", _("counter")
+        ONLINE = "online", _("online payment")
+        BANK = "bank", _("bank batch")
+        IMPORT = "import", _("history import")
+
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     payer = models.CharField(_("paid by"), max_length=100, blank=True)
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.COUNTER
+    )
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     tendered = models.DecimalField(
         _("tendered"), max_digits=12, decimal_places=2, null=True, blank=True
@@ -276,9 +289,12 @@ class Payment(SiteScopedModel):
     change = models.DecimalField(_("change"), max_digits=12, decimal_places=2, default=0)
     reference = models.CharField(_("transaction reference"), max_length=60, blank=True)
     idempotency_key = models.CharField(max_length=80, blank=True)
+    # None for money that came in online: the gateway took it, not a person.
     cashier = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("cashier"),
     )
@@ -310,6 +326,12 @@ class Payment(SiteScopedModel):
             models.CheckConstraint(
                 condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
                 name="payment_void_has_reason",
+            ),
+            # A person took it, or it came in online with no cashier — never both, never neither.
+            models.CheckConstraint(
+                condition=Q(channel="online", cashier__isnull=True)
+                | (~Q(channel="online") & Q(cashier__isnull=False)),
+                name="payment_cashier_or_online",
             ),
         ]
         indexes = [
@@ -927,15 +949,17 @@ class CollectionFigure(models.Model):
 
 class IncomeFigure(models.Model):
     """实收: money taken in a month (payments not voided, deposits too) and paid back (refunds
-    of every kind), by building, method and cashier — what the daily closes hand over, summed.
-    Kept like `CollectionFigure`."""
+    of every kind), by building, method and cashier — what the daily closes hand over, summed;
+    the online channel's money, which no cashier took, is the rows with no cashier. Kept like
+    `CollectionFigure`."""
 
     site = models.ForeignKey("core.Site", on_delete=models.PROTECT, related_name="+")
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
     month = models.DateField()
     method = models.CharField(max_length=10, choices=Payment.Method.choices)
+    # None: money that came in online (a payment of the online channel has no cashier).
     cashier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     received = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     refunded = models.DecimalField(max_digits=16, decimal_places=2, default=0)
@@ -944,9 +968,14 @@ class IncomeFigure(models.Model):
         verbose_name = _("income figure")
         verbose_name_plural = _("income figures")
         constraints = [
+            # What `figures` upserts on: the online channel's money (no cashier) is one row.
             models.UniqueConstraint(
-                fields=["building", "month", "method", "cashier"], name="income_figure_cell"
-            ),
+                F("building"),
+                F("month"),
+                F("method"),
+                Coalesce(F("cashier"), Value(0)),
+                name="income_figure_cell",
+            ),  # fmt: skip
         ]
         indexes = [models.Index(fields=["site", "month"], name="income_figure_month")]
 

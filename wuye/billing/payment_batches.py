@@ -53,6 +53,9 @@ class BatchPayment:
     reference: str = ""
     idempotency_key: str = ""
     note: str = ""
+    # How the money came: a bank's debit file is `bank`, an online channel's settled day
+    # `online` (no cashier: the one who posts the batch is in its audit entries only).
+    channel: str = Payment.Channel.COUNTER
 
 
 def take_payments(*, site, actor, batch: Sequence[BatchPayment]) -> list[Payment]:
@@ -82,6 +85,8 @@ def _checked_rows(site, batch: Sequence[BatchPayment], errors: FieldErrors) -> l
         if item.unit.site_id != site.pk:
             errors.add(f"rows.{n}.unit", _("No such unit at this site."), "not_found")
             continue
+        if item.channel not in Payment.Channel.values:
+            errors.add(f"rows.{n}.channel", _("Choose how the money came in."), "invalid_choice")
         money = _in_row(errors, n, checked_money, item.method, item.amount, None)
         received_at = item.received_at or now
         if timezone.is_naive(received_at) or received_at > now:
@@ -156,7 +161,8 @@ def _write(site, actor, rows, plan) -> list[Payment]:
             Payment(
                 site=site, unit=item.unit, payer=item.payer.strip()[:100], method=item.method,
                 amount=amount, change=ZERO, reference=item.reference.strip()[:60],
-                idempotency_key=key, cashier=actor, received_at=received_at,
+                idempotency_key=key, received_at=received_at, channel=item.channel,
+                cashier=None if item.channel == Payment.Channel.ONLINE else actor,
                 note=item.note.strip()[:200],
             )
             for _n, item, amount, received_at, key in rows

@@ -205,9 +205,15 @@ def take_payment(
     *, site, actor, unit: Unit, method: str, amount, lines: Iterable[int] | None = None,
     tendered=None, take_rest_as_credit: bool = False, earmark: FeeItem | None = None,
     payer: str = "", reference: str = "", idempotency_key: str = "", note: str = "",
+    channel: str = Payment.Channel.COUNTER, verb: str = "",
 ) -> Payment:  # fmt: skip
-    """Take a payment for `unit` against its open lines (oldest first, or `lines`)."""
-    ensure_can(actor, "billing.add_payment", site)
+    """Take a payment for `unit` against its open lines (oldest first, or `lines`).
+
+    `channel` online: money a resident paid through a gateway — no cashier took it, so `actor`
+    is None and `verb` says for the audit entry which order and gateway it came by."""
+    online = channel == Payment.Channel.ONLINE
+    if not online:
+        ensure_can(actor, "billing.add_payment", site)
     if unit.site_id != site.pk:
         raise invalid("unit", _("No such unit at this site."), "not_found")
     key = (idempotency_key or "").strip()[:80]
@@ -243,7 +249,8 @@ def take_payment(
             payment = Payment.objects.create(
                 site=site, unit=unit, payer=payer.strip()[:100], method=method, amount=amount,
                 tendered=tendered, change=change, reference=reference.strip()[:60],
-                idempotency_key=key, cashier=actor, received_at=clock.now(), note=note.strip()[:200],
+                idempotency_key=key, cashier=None if online else actor, channel=channel,
+                received_at=clock.now(), note=note.strip()[:200],
             )  # fmt: skip
             left, allocations = amount, []
             day = figures.local_day(site, payment.received_at)
@@ -257,7 +264,7 @@ def take_payment(
             if left > 0:
                 CreditEntry.objects.create(site=site, unit=unit, fee_item=earmark, amount=left,
                                            payment=payment, note=_("overpayment"))  # fmt: skip
-            record_create(actor, payment)
+            record_create(None if online else actor, payment, verb=verb[:100])
             settle(payment, allocations=[a.pk for a in allocations])
     except IntegrityError:
         if key:  # the same key, taken by a concurrent retry a moment ago

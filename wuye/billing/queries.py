@@ -140,7 +140,7 @@ def credit_held(unit: Unit) -> Decimal:
 def takings_today(site, cashier) -> CashierDay:
     """What `cashier` took today (the site's day), by method — their line of the daily close."""
     day = local_day(site)
-    mine = next((e for e in cashier_days(site, day) if e.cashier.pk == cashier.pk), None)
+    mine = next((e for e in cashier_days(site, day) if not e.online and e.cashier.pk == cashier.pk), None)  # fmt: skip
     return mine or CashierDay(cashier=cashier)
 
 

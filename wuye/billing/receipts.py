@@ -138,7 +138,10 @@ def render(receipt: Receipt, *, paper: str = "a5", reprint: bool = False) -> byt
         line(f"实收现金：{format_yuan(payment.tendered)}    找零：{format_yuan(payment.change)}")
     if payment.voided_at:
         line("此收款已作废 VOID", font_size=size + 2)
-    line(f"收款人：{payment.cashier.get_full_name() or payment.cashier.username}")
+    if payment.cashier is None:  # the online channel's: no person took it
+        line("收款人：在线支付")
+    else:
+        line(f"收款人：{payment.cashier.get_full_name() or payment.cashier.username}")
     if layout.seal_text:
         pdf.setFont(FONT, size)
         seal_x, seal_y = width - margin - 22 * mm, max(y, margin + 12 * mm)

@@ -5,7 +5,9 @@ A notification is taken once: its order row is locked (`select_for_update`) befo
 read, so a second notification of a paid order — sent again by the gateway, or arriving at the
 same moment on another worker — is a `duplicate` and makes no second payment. The payment goes
 through billing's `take_payment` like a payment at the counter (method QR, the order's lines,
-the order number as idempotency key), so the receipt, the ledger and the figures follow.
+the order number as idempotency key), so the receipt, the ledger and the figures follow — but
+as the online channel's: no cashier took it, and its audit entries name the order and the
+gateway instead of a person.
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.billing import payments
-from wuye.billing.jobs import system_actor
 from wuye.billing.models import BillLine, Payment
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import error_body, invalid
@@ -128,18 +127,6 @@ def expire_orders(now: datetime.datetime | None = None) -> int:
 # Notifications
 
 
-def gateway_cashier(site: Site):
-    """Who takes an online payment: billing's system user (the monthly run's), with the right to
-    take payments as well, a member of `site`."""
-    user = system_actor(site)
-    if not user.has_perm("billing.add_payment"):
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label="billing", codename="add_payment")
-        )
-        user = get_user_model().objects.get(pk=user.pk)
-    return user
-
-
 @dataclass
 class Handled:
     """What became of a notification: its log row, and the field errors of a malformed body."""
@@ -195,7 +182,7 @@ def handle_notification(gateway: PaymentGateway, body: bytes | str, headers: Map
             "paid": format_yuan(notice.amount), "amount": format_yuan(order.amount)}  # fmt: skip
         return Handled(logged(Outcome.AMOUNT_MISMATCH, message, order=order, notice=notice))
     try:
-        return Handled(_pay(order, notice, gateway_cashier(order.site), logged))
+        return Handled(_pay(order, notice, logged))
     except (ValidationError, IntegrityError) as exc:
         log.warning("online order %s not paid: %s", order.number, exc)
         message = error_body(exc)["message"] if isinstance(exc, ValidationError) else str(exc)
@@ -205,7 +192,8 @@ def handle_notification(gateway: PaymentGateway, body: bytes | str, headers: Map
         return Handled(logged(Outcome.ERROR, repr(exc), order=order, notice=notice))
 
 
-def _pay(order: OnlineOrder, notice: VerifiedNotice, cashier, logged) -> GatewayNotification:
+def _pay(order: OnlineOrder, notice: VerifiedNotice, logged) -> GatewayNotification:
+    """Pay the order as the online channel: no cashier, the order and gateway named instead."""
     with transaction.atomic():
         order = OnlineOrder.objects.select_for_update().select_related("created_by").get(pk=order.pk)  # fmt: skip
         if order.state == OnlineOrder.State.PAID:
@@ -220,8 +208,13 @@ def _pay(order: OnlineOrder, notice: VerifiedNotice, cashier, logged) -> Gateway
                 pk__in=order.lines.values("bill_line"), cancelled_at__isnull=True
             ).values_list("pk", flat=True)
         )
+        came_by = _("online order %(number)s via %(gateway)s") % {
+            "number": order.number,
+            "gateway": order.gateway,
+        }
         payment = payments.take_payment(
-            site=order.site, actor=cashier, unit=order.unit, method=Payment.Method.QR,
+            site=order.site, actor=None, channel=Payment.Channel.ONLINE, verb=came_by,
+            unit=order.unit, method=Payment.Method.QR,
             amount=order.amount, lines=live, take_rest_as_credit=True,
             payer=order.created_by.get_full_name() or order.created_by.get_username(),
             reference=notice.txn_id, idempotency_key=order.number,
@@ -231,7 +224,7 @@ def _pay(order: OnlineOrder, notice: VerifiedNotice, cashier, logged) -> Gateway
         order.state, order.payment = OnlineOrder.State.PAID, payment
         order.gateway_txn_id, order.paid_at = notice.txn_id, notice.paid_at or timezone.now()
         order.save(update_fields=["state", "payment", "gateway_txn_id", "paid_at", "updated_at"])
-        record_action(cashier, order, _("paid online"),
+        record_action(None, order, _("paid online via %(gateway)s") % {"gateway": order.gateway},
                       {"state": [before_state, order.state], "payment": [None, str(payment.pk)]})  # fmt: skip
         return logged(Outcome.APPLIED, payment.receipt.number, order=order, notice=notice)
 
