@@ -19,7 +19,16 @@ from wuye.estate.models import ParkingSpace, Unit
 from . import approvals, deposits, leases, refunds
 from .approvals import describe
 from .authority import BeyondAuthority, within_authority
-from .models import ApprovalRequest, BillLine, Deposit, FeeItem, Lease, Payment, Refund
+from .models import (
+    ApprovalRequest,
+    BillLine,
+    Deposit,
+    FeeItem,
+    Lease,
+    Payment,
+    Refund,
+    VacancyApplication,
+)  # fmt: skip
 
 router = Router(tags=["billing"])
 
@@ -204,10 +213,11 @@ def unit_refunds(request, unit_id: int):
 
 
 class ApprovalIn(Schema):
-    action: str = Field(description="cancel_bill_line, void_payment or refund")
+    action: str = Field(description="cancel_bill_line, void_payment, refund or relief")
     params: dict = Field(
-        description='{"bill_line": id}, {"payment": id}, or for a refund {"unit", "source", '
-        '"amount", "method", and "bill_line", "deposit" or "fee_item" as the source needs}'
+        description='{"bill_line": id}, {"payment": id}, for a refund {"unit", "source", '
+        '"amount", "method", and "bill_line", "deposit" or "fee_item" as the source needs}, for '
+        'a vacancy relief (relief) {"application": id}'
     )
     reason: str = Field(max_length=200)
 
@@ -250,6 +260,7 @@ SUBJECTS = {
     ApprovalRequest.Action.CANCEL_BILL_LINE: ("bill_line", BillLine),
     ApprovalRequest.Action.VOID_PAYMENT: ("payment", Payment),
     ApprovalRequest.Action.REFUND: ("unit", Unit),
+    ApprovalRequest.Action.RELIEF: ("application", VacancyApplication),
 }
 
 

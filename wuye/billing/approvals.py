@@ -1,7 +1,7 @@
 """Approval requests (R-ADM-02): a correction beyond its asker's authority — cancelling a bill
-line, voiding a payment, a refund, waiving a late fee — waits for someone whose post covers its amount. Approving
-carries the correction out at once in the approver's name with the asker's reason; rejecting
-leaves everything as it was. Either way the decision is kept."""
+line, voiding a payment, a refund, waiving a late fee, approving a vacancy relief — waits for
+someone whose post covers its amount. Approving carries the correction out at once in the
+approver's name with the asker's reason; rejecting leaves everything as it was. Either way the decision is kept."""
 
 from __future__ import annotations
 
@@ -17,9 +17,18 @@ from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 
-from . import late_fees, payments, refunds, services
+from . import late_fees, payments, refunds, relief, services
 from .authority import approver_name, require_authority
-from .models import ApprovalRequest, BillLine, Deposit, FeeItem, LateFee, Payment, Refund
+from .models import (
+    ApprovalRequest,
+    BillLine,
+    Deposit,
+    FeeItem,
+    LateFee,
+    Payment,
+    Refund,
+    VacancyApplication,
+)  # fmt: skip
 
 Action = ApprovalRequest.Action
 
@@ -36,16 +45,21 @@ def _subject(site, action: str, params: dict):
         if action == Action.WAIVE_LATE_FEE:
             late_fee = LateFee.objects.get(site=site, pk=int(params["late_fee"]))
             return late_fee, Decimal(params["amount"])
+        if action == Action.RELIEF:  # bounded by the relief the window would bring
+            application = VacancyApplication.objects.select_related("unit", "site").get(site=site, pk=int(params["application"]))  # fmt: skip
+            return application, relief.estimated_relief(application)
         unit = Unit.objects.get(site=site, pk=int(params["unit"]))
         return unit, Decimal(params["amount"])
-    except (KeyError, TypeError, ValueError, ArithmeticError, BillLine.DoesNotExist, Payment.DoesNotExist, LateFee.DoesNotExist, Unit.DoesNotExist):  # fmt: skip
+    except (KeyError, TypeError, ValueError, ArithmeticError, BillLine.DoesNotExist, Payment.DoesNotExist, LateFee.DoesNotExist, VacancyApplication.DoesNotExist, Unit.DoesNotExist):  # fmt: skip
         raise invalid("params", _("Name what is to be corrected."), "not_found") from None
 
 
 def request_approval(*, site, actor, action: str, params: dict, reason: str) -> ApprovalRequest:
     """Ask for a correction beyond the actor's authority. `params`: {"bill_line": id},
     {"payment": id}, for a refund {"unit", "source", "amount", "method", and "bill_line",
-    "deposit" or "fee_item" as the source needs}, for a late fee's waiver {"late_fee", "amount"}."""
+    "deposit" or "fee_item" as the source needs}, for a late fee's waiver {"late_fee", "amount"},
+    for a vacancy relief {"application": id} (inspected and found vacant; its amount is the
+    relief the window would bring)."""
     ensure_can(actor, "billing.add_approvalrequest", site)
     reason = (reason or "").strip()
     with collecting() as errors:
@@ -63,7 +77,13 @@ def request_approval(*, site, actor, action: str, params: dict, reason: str) -> 
         late_fee, _a = _subject(site, action, {**params, "amount": "0"})
         amount = late_fees.checked_waiver(late_fee, str(params.get("amount", "")))
         params = {"late_fee": late_fee.pk, "amount": str(amount)}
+    if action == Action.RELIEF:
+        params = {"application": params.get("application")}
     subject, amount = _subject(site, action, params)
+    if action == Action.RELIEF:  # what the approver will approve must be approvable now
+        relief.check_approvable(subject)
+        if amount <= 0:
+            raise invalid("params", _("This window brings no relief; approve it at once."), "no_relief")  # fmt: skip
     if action == Action.REFUND:  # what the approver will refund must be there to refund now
         refunds.check_available(unit=subject, source=params.get("source", ""), amount=amount, **_related(site, params))  # fmt: skip
     params = {key: params[key] for key in sorted(params)}
@@ -99,6 +119,10 @@ def _carry_out(request: ApprovalRequest, actor):
         return services.cancel_bill_line(line=subject, actor=actor, reason=request.reason)
     if request.action == Action.VOID_PAYMENT:
         return payments.void_payment(payment=subject, actor=actor, reason=request.reason)
+    if request.action == Action.RELIEF:
+        return relief.decide_vacancy(
+            application=subject, actor=actor, approve=True, note=request.reason
+        )
     if request.action == Action.WAIVE_LATE_FEE:
         return late_fees.waive_late_fee(
             late_fee=subject, actor=actor, amount=params["amount"], reason=request.reason,
@@ -168,6 +192,7 @@ def describe(site, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
     held = Deposit.objects.of_site(site).select_related("fee_item").in_bulk(_ids(requests, "deposit"))  # fmt: skip
     items = FeeItem.objects.of_site(site).in_bulk(_ids(requests, "fee_item"))
     waived = LateFee.objects.of_site(site).select_related("bill_line__fee_item", "bill_line__unit").in_bulk(_ids(requests, "late_fee"))  # fmt: skip
+    vacant = VacancyApplication.objects.of_site(site).select_related("unit", "fee_item").in_bulk(_ids(requests, "application"))  # fmt: skip
     methods = dict(Payment.Method.choices)
     sources = dict(Refund.Source.choices)
     for asked in requests:
@@ -185,6 +210,12 @@ def describe(site, requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
             if late_fee:
                 principal = late_fee.bill_line
                 parts = [f"{principal.fee_item.name} {principal.period_start:%Y-%m}"]
+        elif asked.action == Action.RELIEF:
+            application = vacant.get(_pk(params, "application"))
+            asked.unit = application.unit if application else None
+            if application:
+                parts = [f"{application.starts_on:%Y-%m-%d} – {application.ends_on:%Y-%m-%d}",
+                         application.fee_item.name if application.fee_item else ""]  # fmt: skip
         elif asked.action == Action.CANCEL_BILL_LINE:
             asked.unit = line.unit if line else None
             if line:

@@ -27,6 +27,7 @@ class BeyondAuthority(PermissionDenied):
             AuthorityRule.Action.VOID_PAYMENT: _("Voiding %(amount)s is beyond your authority; %(who)s may approve it."),
             AuthorityRule.Action.REFUND: _("Refunding %(amount)s is beyond your authority; %(who)s may approve it."),
             AuthorityRule.Action.WAIVE_LATE_FEE: _("Waiving %(amount)s of a late fee is beyond your authority; %(who)s may approve it."),
+            AuthorityRule.Action.RELIEF: _("Granting %(amount)s of relief is beyond your authority; %(who)s may approve it."),
         }  # fmt: skip
         super().__init__(sentences[action] % {"amount": format_yuan(amount), "who": who})
 
@@ -68,6 +69,7 @@ MAKES = {
     AuthorityRule.Action.CANCEL_BILL_LINE: "billing.cancel_billline",
     AuthorityRule.Action.VOID_PAYMENT: "billing.void_payment",
     AuthorityRule.Action.WAIVE_LATE_FEE: "billing.add_latefeewaiver",
+    AuthorityRule.Action.RELIEF: "billing.approve_vacancyapplication",
 }
 
 

@@ -766,6 +766,7 @@ class ApprovalRequest(SiteScopedModel):
         VOID_PAYMENT = "void_payment", _("void a payment")
         REFUND = "refund", _("refund")
         WAIVE_LATE_FEE = "waive_late_fee", _("waive a late fee")
+        RELIEF = "relief", _("grant vacancy relief")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting")

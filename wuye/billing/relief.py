@@ -65,9 +65,9 @@ INSPECT_PERM = "billing.inspect_vacancyapplication"
 APPROVE_PERM = "billing.approve_vacancyapplication"
 CANCEL_PERM = "billing.cancel_billline"
 PAY_PERM = "billing.add_payment"
-# Relief writes off part of a receivable, as cancelling a line does: the same row of the
-# authority matrix (R-ADM-02) bounds approving a vacancy relief and cancelling a relief entry.
-AUTHORITY = AuthorityRule.Action.CANCEL_BILL_LINE
+# The relief row of the authority matrix (R-ADM-02) bounds approving a vacancy relief (beyond
+# it: an approval request, `approvals`) and cancelling a relief entry.
+AUTHORITY = AuthorityRule.Action.RELIEF
 # Pay-ahead lines are posted one unit at a time the way the bill run posts them.
 PAY_AHEAD_METHODS = {
     FeeItem.Method.FLOOR_AREA,
@@ -623,12 +623,23 @@ def estimated_relief(application: VacancyApplication) -> Decimal:
     return total
 
 
+def check_approvable(application: VacancyApplication) -> None:
+    """Refuse unless the relief may be approved now: undecided, inspected and found vacant."""
+    if application.state not in (State.APPLIED, State.INSPECTED):
+        raise invalid(None, _("This application was already decided."), "wrong_state")
+    if application.state != State.INSPECTED:
+        raise invalid(None, _("The unit must be inspected before the relief is approved."), "not_inspected")  # fmt: skip
+    if not application.found_vacant:
+        raise invalid(None, _("The inspection did not find the unit vacant; reject the application."), "not_vacant")  # fmt: skip
+
+
 def decide_vacancy(
     *, application: VacancyApplication, actor, approve: bool, note: str = ""
 ) -> VacancyApplication:
     """Approve (the inspection found the unit vacant; the estimated relief within the actor's
-    authority) — relief entries on the unit's lines posted in the window now, later ones in their
-    bill runs — or reject with a note."""
+    relief authority, R-ADM-02 — beyond it `BeyondAuthority`, and the actor may ask through an
+    approval request) — relief entries on the unit's lines posted in the window now, later ones
+    in their bill runs — or reject with a note."""
     ensure_can(actor, APPROVE_PERM, application.site_id)
     note = (note or "").strip()
     if not approve and not note:
@@ -638,10 +649,7 @@ def decide_vacancy(
         if application.state not in (State.APPLIED, State.INSPECTED):
             raise invalid(None, _("This application was already decided."), "wrong_state")
         if approve:
-            if application.state != State.INSPECTED:
-                raise invalid(None, _("The unit must be inspected before the relief is approved."), "not_inspected")  # fmt: skip
-            if not application.found_vacant:
-                raise invalid(None, _("The inspection did not find the unit vacant; reject the application."), "not_vacant")  # fmt: skip
+            check_approvable(application)
             estimate = estimated_relief(application)
             if estimate > 0:
                 require_authority(actor, application.site_id, AUTHORITY, estimate)
@@ -690,8 +698,8 @@ def _grant_vacancy(application: VacancyApplication, actor) -> list[ReliefEntry]:
 
 
 def cancel_relief(*, entry: ReliefEntry, actor, reason: str) -> ReliefEntry:
-    """Cancel a relief entry: its amount is owed on the line again. Bounded like cancelling a
-    line (authority matrix: cancel bill line)."""
+    """Cancel a relief entry: its amount is owed on the line again. Bounded by the relief row of
+    the authority matrix (R-ADM-02), like granting it."""
     ensure_can(actor, CANCEL_PERM, entry.site_id)
     reason = (reason or "").strip()
     if not reason:

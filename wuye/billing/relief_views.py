@@ -21,9 +21,9 @@ from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
 
-from . import figures, relief
-from .authority import BeyondAuthority
-from .models import ReliefEntry, ReliefRule, VacancyApplication
+from . import approvals, figures, relief
+from .authority import ASK, BeyondAuthority
+from .models import ApprovalRequest, ReliefEntry, ReliefRule, VacancyApplication
 from .relief_forms import (
     ApplicationForm,
     CancelReliefForm,
@@ -127,9 +127,19 @@ def vacancy_application(request, pk):
     )  # fmt: skip
     step = request.POST.get("step") if request.method == "POST" else None
     inspection = InspectionForm(request.POST if step == "inspect" else None, prefix="inspect")
-    decision = DecisionForm(request.POST if step == "decide" else None, prefix="decide")
+    decision = DecisionForm(request.POST if step in ("decide", "ask") else None, prefix="decide")
     beyond = None
-    if step == "inspect":
+    if step == "ask":  # beyond the relief authority (R-ADM-02): ask who may approve it
+        asked = submit_form(decision, lambda d: approvals.request_approval(
+            site=request.site, actor=request.user, action=ApprovalRequest.Action.RELIEF,
+            params={"application": application.pk}, reason=d["note"] or application.reason,
+        ))  # fmt: skip
+        if asked is not None:
+            messages.success(request, _("Asked %(who)s to approve: %(what)s of %(amount)s.") % {
+                "who": asked.approver_name or _("the company"), "what": asked.get_action_display(),
+                "amount": format_yuan(asked.amount)})  # fmt: skip
+            return redirect("billing:vacancy_application", application.pk)
+    elif step == "inspect":
         done = submit_form(inspection, lambda d: relief.record_inspection(application=application, actor=request.user, **d))  # fmt: skip
         if done is not None:
             messages.success(request, _("The inspection is recorded."))
@@ -153,8 +163,12 @@ def vacancy_application(request, pk):
         else None,
         "decision": decision if waiting and user.has_perm(relief.APPROVE_PERM) else None,
         "beyond": beyond,
-    }
-    bad = (step == "inspect" and inspection.errors) or (step == "decide" and decision.errors)
+        "may_ask": user.has_perm(ASK),
+        "asked": approvals.pending(request.site).filter(action=ApprovalRequest.Action.RELIEF, params__application=application.pk).first() if waiting else None,
+    }  # fmt: skip
+    bad = (step == "inspect" and inspection.errors) or (
+        step in ("decide", "ask") and decision.errors
+    )
     return render(request, "billing/relief_application.html", context, status=403 if beyond else 400 if bad else 200)  # fmt: skip
 
 

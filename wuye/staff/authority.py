@@ -39,6 +39,7 @@ MEASURE: dict[str, str | None] = {
     Action.VOID_PAYMENT: AMOUNT,
     Action.CANCEL_BILL_LINE: AMOUNT,
     Action.WAIVE_LATE_FEE: AMOUNT,
+    Action.RELIEF: AMOUNT,
     Action.FORCE_CLOSE_TICKET: None,
 }
 

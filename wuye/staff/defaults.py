@@ -302,6 +302,11 @@ RULES: list[RuleSpec] = [
     RuleSpec(
         "project_manager", Action.WAIVE_LATE_FEE, max_amount=Decimal("2000"), note=_DEFAULT_NOTE
     ),
+    # Relief (减免): written off like a cancelled line, so the same bounds by default; a row of
+    # its own so that a company can set it apart (R-ADM-02).
+    RuleSpec("finance_supervisor", Action.RELIEF, max_amount=Decimal("500"), note=_DEFAULT_NOTE),
+    RuleSpec("centre_head", Action.RELIEF, max_amount=Decimal("3000"), note=_DEFAULT_NOTE),
+    RuleSpec("project_manager", Action.RELIEF, note=_DEFAULT_NOTE),
     # Closing a ticket without its callback: the desk's supervisor or above.
     RuleSpec("cs_supervisor", Action.FORCE_CLOSE_TICKET, note=_DEFAULT_NOTE),
     RuleSpec("centre_head", Action.FORCE_CLOSE_TICKET, note=_DEFAULT_NOTE),

@@ -150,6 +150,8 @@ class AuthorityRule(models.Model):
         VOID_PAYMENT = "void_payment", _("void a payment")
         CANCEL_BILL_LINE = "cancel_bill_line", _("cancel a bill line")
         WAIVE_LATE_FEE = "waive_late_fee", _("waive a late fee")
+        # 减免: granting relief — approving a vacancy application — up to an amount (R-ADM-02).
+        RELIEF = "relief", _("grant relief")
         FORCE_CLOSE_TICKET = "force_close_ticket", _("force-close a ticket")
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="authority_rules")
