@@ -21,7 +21,7 @@ from wuye.billing.models import (
     ReliefEntry,
     VacancyApplication,
 )
-from wuye.billing.payments import with_outstanding
+from wuye.billing.payments import open_lines, with_outstanding
 from wuye.core.audit import history
 from wuye.core.models import AuditEntry, Site, SiteMembership
 from wuye.estate.models import Building, Facility, ParkingSpace, Unit
@@ -164,7 +164,9 @@ def test_the_resident_signs_in_on_the_portal_and_sees_the_flat(site, client):
         page = client.get("/portal/")
     assert page.status_code == 200
     assert RESIDENT["unit"] in page.content.decode()
-    assert Ticket.objects.filter(site=site, unit__code=RESIDENT["unit"]).exists()
+    flat = Unit.objects.get(site=site, code=RESIDENT["unit"])
+    assert Ticket.objects.filter(site=site, unit=flat).exists()
+    assert open_lines(flat), "the last three months' charges are open, whatever the day"
 
 
 def test_a_second_run_adds_nothing(site, demo):

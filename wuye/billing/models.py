@@ -1049,6 +1049,13 @@ class ReliefRule(SiteScopedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # A correction's history (`relief_versions`): the version this one corrects, ended the day
+    # before this one starts; the first version has none.
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction",
+        verbose_name=_("corrects"),
+    )  # fmt: skip
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("relief rule")

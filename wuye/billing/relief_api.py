@@ -18,7 +18,7 @@ from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import Building, Unit
 
-from . import relief
+from . import relief, relief_versions
 from .account_api import BeyondOut, beyond_body
 from .authority import BeyondAuthority
 from .models import FeeItem, ReliefEntry, ReliefRule, VacancyApplication
@@ -53,6 +53,8 @@ class RuleOut(Schema):
     valid_to: datetime.date | None
     building: int | None = Field(alias="building_id", description="null: the whole site")
     is_active: bool
+    version: int = Field(description="1 for a rule as made; each correction adds one")
+    previous: int | None = Field(alias="previous_id", description="the version this one corrects")
 
 
 class RuleIn(Schema):
@@ -71,6 +73,15 @@ class RuleIn(Schema):
 
 class EndIn(Schema):
     ends_on: datetime.date | None = Field(None, description="null: today")
+
+
+class CorrectionIn(Schema):
+    starts_on: datetime.date = Field(description="the first day of a month")
+    name: str = Field("", max_length=60, description="empty: the name kept")
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+    months_ahead: int | None = None
+    gift_months: int | None = None
 
 
 @router.get("/relief-rules", response=list[RuleOut], summary="A site's relief rules")
@@ -98,6 +109,23 @@ def rule_create(request, payload: RuleIn):
 def rule_end(request, rule_id: int, payload: EndIn):
     found = access_object(ReliefRule, request.user, rule_id)
     return relief.end_rule(rule=found, actor=request.user, ends_on=payload.ends_on)
+
+
+@router.post(
+    "/relief-rules/{rule_id}/corrections", response={201: RuleOut},
+    summary="Correct a relief rule from a day: its version ends, a new one starts; what was granted stays",
+)  # fmt: skip
+def rule_correct(request, rule_id: int, payload: CorrectionIn):
+    found = access_object(ReliefRule, request.user, rule_id)
+    made = relief_versions.correct_rule(rule=found, actor=request.user, **payload.dict())
+    return Status(201, made)
+
+
+@router.get("/relief-rules/{rule_id}/versions", response=list[RuleOut], summary="A relief rule's versions, the first first")  # fmt: skip
+def rule_versions(request, rule_id: int):
+    found = access_object(ReliefRule, request.user, rule_id)
+    ensure_can(request.user, "billing.view_reliefrule", found.site_id)
+    return relief_versions.versions(found)
 
 
 # ---------------------------------------------------------------------------------------------

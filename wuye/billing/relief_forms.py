@@ -58,6 +58,32 @@ class EndRuleForm(forms.Form):
     ends_on = _date(_("Ends on"), required=False, help_text=_("Empty: today."))
 
 
+class CorrectRuleForm(forms.Form):
+    """A rule's terms corrected from a month on (its kind, fee item and scope stay)."""
+
+    starts_on = _date(_("Corrected from"), help_text=_("The first day of a month. What was granted before stays as it was."))  # fmt: skip
+    name = forms.CharField(label=_("Name"), max_length=60, required=False, help_text=_("Empty: the name kept."))  # fmt: skip
+    percent = forms.DecimalField(label=_("Percent off"), max_digits=5, decimal_places=2, required=False)  # fmt: skip
+    amount = forms.DecimalField(label=_("Yuan off each line"), max_digits=12, decimal_places=2, required=False)  # fmt: skip
+    months_ahead = forms.IntegerField(label=_("Months paid ahead"), required=False, min_value=1, max_value=120)  # fmt: skip
+    gift_months = forms.IntegerField(label=_("Months given"), required=False, min_value=1, max_value=120)  # fmt: skip
+
+    def __init__(self, *args, rule: ReliefRule, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the terms its kind has are shown.
+        needs = {
+            ReliefRule.Kind.DISCOUNT: ("percent", "months_ahead"),
+            ReliefRule.Kind.VACANCY: ("percent",),
+            ReliefRule.Kind.REDUCTION: ("amount",),
+            ReliefRule.Kind.GIFT_MONTHS: ("months_ahead", "gift_months"),
+        }[rule.kind]
+        for name in ("percent", "amount", "months_ahead", "gift_months"):
+            if name not in needs:
+                del self.fields[name]
+            else:
+                self.fields[name].initial = getattr(rule, name)
+
+
 class UnitCodeField(forms.CharField):
     """A unit of the site by its code, like 1-0101."""
 

@@ -9,7 +9,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,12 +21,13 @@ from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
 
-from . import approvals, figures, relief
+from . import approvals, figures, relief, relief_versions
 from .authority import ASK, BeyondAuthority
 from .models import ApprovalRequest, ReliefEntry, ReliefRule, VacancyApplication
 from .relief_forms import (
     ApplicationForm,
     CancelReliefForm,
+    CorrectRuleForm,
     DecisionForm,
     EndRuleForm,
     InspectionForm,
@@ -81,6 +82,35 @@ def end_rule(request, pk):
         else:
             messages.success(request, _("The relief rule “%(name)s” is ended.") % {"name": rule.name})  # fmt: skip
     return redirect("billing:relief_rules")
+
+
+@site_page
+@require_http_methods(["GET", "POST"])
+def rule_detail(request, pk):
+    """A rule's versions, the first first, with what each granted; finance corrects the latest
+    from a month on (the old version ends, what it granted stays)."""
+    ensure_can(request.user, "billing.view_reliefrule", request.site)
+    rule = access_object(ReliefRule.objects.select_related("fee_item", "building"), request.user, pk, site=request.site)  # fmt: skip
+    found = relief_versions.versions(rule)
+    latest = found[-1]
+    may_correct = request.user.has_perm(relief.RULE_PERM) and request.user.has_perm(relief.END_PERM) and latest.is_active  # fmt: skip
+    form = CorrectRuleForm(request.POST if request.method == "POST" else None, rule=latest) if may_correct else None  # fmt: skip
+    if request.method == "POST":
+        ensure_can(request.user, relief.END_PERM, request.site)
+        made = submit_form(form, lambda d: relief_versions.correct_rule(rule=latest, actor=request.user, **d)) if form else None  # fmt: skip
+        if made is not None:
+            messages.success(request, _("“%(name)s” is corrected from %(day)s: version %(n)s.") % {
+                "name": made.name, "day": made.valid_from, "n": made.version})  # fmt: skip
+            return redirect("billing:relief_rule", made.pk)
+    granted = {
+        row["rule"]: row
+        for row in ReliefEntry.objects.filter(rule__in=found, cancelled_at__isnull=True)
+        .values("rule").annotate(count=Count("id"), total=Sum("amount")).order_by()
+    }  # fmt: skip
+    for version in found:
+        version.granted = granted.get(version.pk, {"count": 0, "total": None})
+    context = {"rule": latest, "versions": found, "form": form, "today": figures.local_day(request.site)}  # fmt: skip
+    return render(request, "billing/relief_rule.html", context, status=form_status(form) if form is not None else 200)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ urlpatterns = [
     path("late-fees/<int:pk>/post/", late_fee_views.post_now, name="post_late_fee"),
     path("fee-items/<int:pk>/late-fee-rule/", late_fee_views.rule_edit, name="late_fee_rule"),
     path("relief/", relief_views.rule_list, name="relief_rules"),
+    path("relief/<int:pk>/", relief_views.rule_detail, name="relief_rule"),
     path("relief/<int:pk>/end/", relief_views.end_rule, name="end_relief_rule"),
     path("relief/vacancy/", relief_views.vacancy_list, name="vacancy_applications"),
     path("relief/vacancy/<int:pk>/", relief_views.vacancy_application, name="vacancy_application"),

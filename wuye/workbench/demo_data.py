@@ -66,7 +66,8 @@ EMPLOYEES = [
 ]
 
 # The resident with a portal login: the owner of 2-1-0503 (registered at move-in with this
-# phone), who pays each quarter, so this quarter's charges are open, and has a repair going.
+# phone), who paid online each month until three months ago, so those months' charges are open,
+# and has a repair going.
 RESIDENT = {"unit": "2-1-0503", "name": "卢超", "phone": "13910005032"}
 
 # The smaller second site: a skeleton crew, so the manager's site switcher has somewhere to go.

@@ -54,9 +54,10 @@ def profile_of(seed: int) -> str:
     return next(profile for profile, upto in PROFILES if share < upto)
 
 
-def payers_of(site, *, quarterly_unit: str = "") -> list[Payer]:
-    """Every unit, with the name of its first owner and how it pays (`quarterly_unit` pays each
-    quarter: the demo's resident, whose open charges show on the portal)."""
+def payers_of(site, *, resident_unit: str = "") -> list[Payer]:
+    """Every unit, with the name of its first owner and how it pays (`resident_unit`, the demo
+    resident's flat, paid online until three months ago: its open charges show on the portal
+    whatever the day the demo is loaded)."""
     owners = {}
     for unit_id, name in (
         Ownership.objects.of_site(site).filter(ended_on__isnull=True)
@@ -65,7 +66,7 @@ def payers_of(site, *, quarterly_unit: str = "") -> list[Payer]:
         owners.setdefault(unit_id, name)
     found = []
     for seed, unit in enumerate(Unit.objects.of_site(site).order_by("code")):
-        profile = QUARTERLY if unit.code == quarterly_unit else profile_of(seed)
+        profile = LAPSED if unit.code == resident_unit else profile_of(seed)
         found.append(Payer(unit, owners.get(unit.pk, ""), profile, seed))
     return found
 
@@ -90,7 +91,7 @@ def paying_day(payer: Payer, month: datetime.date, index: int, count: int) -> in
 
 def run_year(site, staff, months, items, read_meters) -> int:
     """Live the year; returns the lines billed."""
-    payers = payers_of(site, quarterly_unit=RESIDENT["unit"])
+    payers = payers_of(site, resident_unit=RESIDENT["unit"])
     readings: dict[int, Decimal] = {}
     lines = 0
     for index, month in enumerate(months):
