@@ -1,4 +1,4 @@
-"""收缴率 (issue 6 point 6, R-FEE-05, R-KPI-01): for a site, or every site a user sees, and a
+"""收缴率 (R-FEE-05, R-KPI-01): for a site, or every site a user sees, and a
 month, quarter or year — what was due, the part of it collected, the rate against its target,
 arrears of earlier periods recovered (apart), and income by method, cashier and building; the
 monthly statistics and analysis table (收费统计表、分析表) and the rate month by month.

@@ -1,6 +1,6 @@
-"""日结 (issue 5 point 5): what each cashier took on a day, by method, matched to the receipts
-they issued, and what they paid back in refunds — and the close that records it once. What is
-to be handed over is what was taken less what was refunded, method by method.
+"""日结 (docs/billing.md, Daily close): what each cashier took on a day, by method, matched to the
+receipts they issued, and what they paid back in refunds — and the close that records it once. What
+is to be handed over is what was taken less what was refunded, method by method.
 
 Money that came in online (the online channel: no cashier took it) is a line of its own, 在线支付,
 after the people: matched to its receipts like theirs, but not closed here — nobody hands it

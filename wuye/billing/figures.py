@@ -1,4 +1,4 @@
-"""The collection figures (issue 6 point 6, R-FEE-05, R-KPI-01): the ledger summed once, so the
+"""The collection figures (R-FEE-05, R-KPI-01): the ledger summed once, so the
 collection-rate report over a large company reads a few thousand rows instead of every line,
 allocation and refund (`collection_rate`).
 

@@ -1,4 +1,5 @@
-"""Importing a site's past bills and payments from .xlsx when it moves onto wuye (issue 6).
+"""Importing a site's past bills and payments from .xlsx when it moves onto wuye
+(docs/collections.md, Historical import).
 
 A row is one bill line of the old system: unit, fee item, period, amount due and, when it was
 paid, the amount paid, the date and the cashier. Legacy files are messy, so the unit may be

@@ -1,4 +1,5 @@
-"""Payments, receipts and prepaid credit (issue 5 point 4), and voids (point 5).
+"""Payments, receipts and prepaid credit (docs/billing.md, Payments, credit and receipts), and
+voids within the authority matrix (R-ADM-02; docs/billing.md, Corrections without edits).
 
 A payment is allocated to the unit's open lines — oldest first, or the lines the cashier
 chose — inside one transaction that locks those lines, so two cashiers paying the same line at

@@ -1,5 +1,6 @@
-"""A gateway's notification of an online payment (issue 6 point 5): verified by its signature,
-taken once, and paid through billing like a payment at the counter — with its receipt."""
+"""A gateway's notification of an online payment (docs/collections.md, Online payment —
+Notifications): verified by its signature, taken once, and paid through billing like a payment at
+the counter — with its receipt."""
 
 import json
 from decimal import Decimal as D
