@@ -2,7 +2,8 @@
 
 Builds a site with 5,000 units and 20,000 people, then times (a) importing 10,000 owners from
 an .xlsx file it generates — through the import the page runs — beside openpyxl merely reading
-the same file, and (b) a name / pinyin search returning its first page. Runs in a throwaway
+the same file (read-only, every row's values; the faster of two reads) and the ratio of the two,
+and (b) a name / pinyin search returning its first page. Runs in a throwaway
 database (see the `bench` command).
 """
 
@@ -126,9 +127,12 @@ def run(
     codes = list(site_units(site))
     data = _owners_file(min(import_rows, 2 * len(codes)), codes)
     report("reading the file with openpyxl")
-    started = time.perf_counter()
-    _read_only(data)
-    read_s = time.perf_counter() - started
+    reads = []
+    for _attempt in range(2):  # the faster of two reads: the baseline is not flattered
+        started = time.perf_counter()
+        _read_only(data)
+        reads.append(time.perf_counter() - started)
+    read_s = min(reads)
     report("importing")
     started = time.perf_counter()
     result = import_people(site=site, actor=user, data=data)
@@ -145,6 +149,7 @@ def run(
         "import_rows": result["owners"],
         "import_s": round(import_s, 3),
         "openpyxl_read_s": round(read_s, 3),
+        "import_over_read": round(import_s / read_s, 2),
         "search_ms": round(statistics.median(timings), 2),
     }
 

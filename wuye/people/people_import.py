@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.audit import insert_entries, record_bulk_create
+from wuye.core.bulk import insert_all
 from wuye.core.identity import mask, name_pinyin
 from wuye.core.jobs import Progress, input_bytes, job_handler, row_report, start_job
 from wuye.core.models import AuditEntry, Job
@@ -100,7 +101,10 @@ class PersonRow:
         """The registered person as a reference for foreign keys and the audit trail's text,
         without reading the row back."""
         if self._ref is None:
-            self._ref = Person(pk=self.person_id, site=site, name=self.name)
+            self._ref = Person.from_db(
+                None, ["id", "site_id", "name"], [self.person_id, site.pk, self.name]
+            )
+            self._ref._state.fields_cache["site"] = site
         return self._ref
 
 
@@ -368,11 +372,12 @@ def _create_people(site, actor, plan: Plan) -> int:
             **planned.columns,
         )
         objs.append(person)
-    created = Person.objects.bulk_create(objs)
+    created = insert_all(Person, objs)
     if created and not all(p.pk for p in created):  # backends that don't return ids
         raise RuntimeError("bulk_create returned no ids")
     for planned, person in zip(new, created, strict=True):
         planned.person_id = person.pk
+        planned._ref = person
     record_bulk_create(actor, created, verb=_("imported"))
     return len(created)
 
@@ -482,7 +487,7 @@ def _write(site, actor, plan: Plan) -> dict:
                 )
             )
     for model, objs in ((Ownership, owners), (Tenancy, tenants), (HouseholdMember, household)):
-        created = model.objects.bulk_create(objs)
+        created = insert_all(model, objs)
         record_bulk_create(actor, created, verb=_("imported"))
     occupied = _occupy(site, actor, {o.unit_id for o in owners} | {t.unit_id for t in tenants})
     return {

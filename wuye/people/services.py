@@ -51,6 +51,7 @@ PERSON_FIELDS = {
     "nationality",
     "note",
 }
+ID_TYPES = frozenset(Person.IdType.values)  # the enum builds its list on every `.values`
 DOCUMENT_HASH = "document"
 PHONE_HASH = "phone"
 PLATE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-Z0-9]{5,6}$")
@@ -98,7 +99,7 @@ def identity_columns(
         id_type = (
             Person.IdType.USCC if kind == Person.Kind.ORGANISATION else Person.IdType.RESIDENT_ID
         )
-    if id_type not in Person.IdType.values:
+    if id_type not in ID_TYPES:
         raise invalid("id_type", _("Unknown document type."), "invalid_choice")
     columns: dict = {"id_type": id_type, "_clean": None}
     if is_placeholder_id(text):
