@@ -66,7 +66,7 @@ from .arrears import open_amount
 from .authority import require_authority, within_authority
 from .models import BillLine, FeeItem, LateFee, LateFeeRule, LateFeeWaiver
 from .money import CENT, ZERO, as_decimal
-from .payments import with_outstanding
+from .payments import paid_on, relief_on, with_outstanding
 
 log = logging.getLogger(__name__)
 
@@ -449,13 +449,21 @@ def _post(late_fee: LateFee, actor, today: datetime.date) -> BillLine | None:
 
 
 def settled(site=None):
-    """Unposted late fees whose principal is paid off (not cancelled), with something to post."""
-    paid_off = _principals(site).filter(late_fee__charge_line__isnull=True, open__lte=0)
-    return LateFee.objects.filter(
+    """Unposted late fees whose principal is paid off (not cancelled), with something to post.
+
+    Read from the late fees outward — what is open is worked out for their own principals only,
+    correlated on each fee's line; a filter over every line's open amount made PostgreSQL plan
+    a scan of the site's lines for each fee."""
+    fees = LateFee.objects.filter(
         charge_line__isnull=True,
-        bill_line__in=paid_off.values("pk"),
         accrued__gte=F("waived") + CENT,
+        bill_line__unit__isnull=False,
+        bill_line__cancelled_at__isnull=True,
     )
+    if site is not None:
+        fees = fees.of_site(site)
+    open_on_line = F("bill_line__amount") - paid_on("bill_line_id") - relief_on("bill_line_id")
+    return fees.annotate(principal_open=open_on_line).filter(principal_open__lte=0)
 
 
 def post_late_fees(*, today: datetime.date, site=None, actor=None) -> int:

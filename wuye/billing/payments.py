@@ -64,9 +64,10 @@ def _sum(qs, field="amount") -> Decimal:
     return Decimal(total).quantize(CENT)
 
 
-def _per_line(model, **filters):
+def _per_line(model, line: str = "pk", **filters):
+    """The sum of `model`'s amounts on the line that `line` names in the outer query."""
     total = (
-        model.objects.filter(bill_line=OuterRef("pk"), **filters)
+        model.objects.filter(bill_line=OuterRef(line), **filters)
         .values("bill_line")
         .annotate(total=Sum("amount"))
         .values("total")
@@ -78,10 +79,17 @@ def with_outstanding(lines):
     """Lines annotated with what is paid on them — allocated less refunded — (`paid`) and the
     relief granted on them — live relief entries — (`relief`): a line owes
     amount − paid − relief."""
-    return lines.annotate(
-        paid=_per_line(Allocation, undone=False) - _per_line(Refund, source=Refund.Source.LINE),
-        relief=_per_line(ReliefEntry, cancelled_at__isnull=True),
-    )
+    return lines.annotate(paid=paid_on(), relief=relief_on())
+
+
+def paid_on(line: str = "pk"):
+    """What is paid on the line `line` names (allocated, not undone, less refunded)."""
+    return _per_line(Allocation, line, undone=False) - _per_line(Refund, line, source=Refund.Source.LINE)  # fmt: skip
+
+
+def relief_on(line: str = "pk"):
+    """The live relief granted on the line `line` names."""
+    return _per_line(ReliefEntry, line, cancelled_at__isnull=True)
 
 
 def line_paid(line: BillLine) -> Decimal:
