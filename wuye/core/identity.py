@@ -23,13 +23,17 @@ from .errors import invalid
 
 # Legacy registers fill a required phone or ID column with these; they are kept, but flagged
 # as "to clean" rather than taken for a real number.
+_HAN_ONLY = re.compile(r"^[\u4e00-\u9fff]+$")
 PLACEHOLDER_PHONES = frozenset({"13800138000", "13888888888", "12345678901", "13000000000"})
 
 
 def name_pinyin(name: str) -> str:
     """ "张三" → "zhangsan zs": the whole pinyin and the initials, both searchable."""
     syllables = [s.lower() for s in lazy_pinyin(name) if s.strip()]
-    initials = [s.lower() for s in lazy_pinyin(name, style=Style.FIRST_LETTER) if s.strip()]
+    if _HAN_ONLY.match(name):  # a Chinese syllable's initial is its first letter: one pass
+        initials = [s[:1] for s in syllables]
+    else:
+        initials = [s.lower() for s in lazy_pinyin(name, style=Style.FIRST_LETTER) if s.strip()]
     return f"{''.join(syllables)} {''.join(initials)}"[:200]
 
 
@@ -127,6 +131,18 @@ def _known_province(number: str) -> bool:
     return _known_region(number[:6])
 
 
+_A_DAY = datetime.timedelta(days=1)
+
+
+@lru_cache(maxsize=65536)
+def _birth_date(digits: str) -> datetime.date | None:
+    """YYYYMMDD as a date, None when no such day."""
+    try:
+        return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
 def check_resident_id(raw: str, field: str = "id_number") -> tuple[str, datetime.date]:
     """A mainland resident ID number (18 characters, last may be X) and the birth date it
     carries; each way it can be wrong has its own message.
@@ -154,13 +170,12 @@ def check_resident_id(raw: str, field: str = "id_number") -> tuple[str, datetime
             _("The check digit of this ID number is wrong; please check it against the card."),
             "bad_checksum",
         )
-    try:
-        birth_date = ric.get_birth_date(number)
-    except InvalidComponent as exc:
-        raise invalid(
-            field, _("This ID number holds an impossible birth date."), "bad_birth_date"
-        ) from exc
-    if birth_date > timezone.localdate():
+    birth_date = _birth_date(number[6:14])  # as stdnum's ric.get_birth_date reads it
+    if birth_date is None:
+        raise invalid(field, _("This ID number holds an impossible birth date."), "bad_birth_date")
+    # The local date (a time-zone lookup) only for a birth date near today: it is within a
+    # day of the UTC date.
+    if birth_date >= timezone.now().date() - _A_DAY and birth_date > timezone.localdate():
         raise invalid(field, _("This ID number holds a birth date in the future."), "future_birth")
     if not _known_province(number):
         raise invalid(field, _("This ID number holds an unknown region."), "bad_region")

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from wuye.core.audit import insert_entries, record_bulk_create
 from wuye.core.bulk import insert_all
@@ -164,13 +165,16 @@ class _Checker:
             self.error(n, "name", _("Name is required."))
         ids = split_cell(v.get("id_number"))
         phones = split_cell(v.get("phone"))
-        for label, values in ((_("document numbers"), ids), (_("phones"), phones)):
-            if len(values) > len(names):
+        for label, values in (
+            (gettext_noop("document numbers"), ids),
+            (gettext_noop("phones"), phones),
+        ):
+            if len(values) > len(names):  # the label is translated only for an error
                 self.error(
                     n,
                     "id_number" if values is ids else "phone",
                     _("%(count)s %(what)s for %(names)s names.")
-                    % {"count": len(values), "what": label, "names": len(names)},
+                    % {"count": len(values), "what": _(label), "names": len(names)},
                 )
         dates = self._dates(n, v)
         share = self._share(n, v.get("share"), len(names))
