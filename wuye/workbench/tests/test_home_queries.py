@@ -23,6 +23,18 @@ def queries_of(client) -> int:
     return len(captured)
 
 
+def with_one_then_twelve(client, one_of_each, django_assert_max_num_queries):
+    """The home page's queries with one row of each list, and its lists once there are twelve
+    — read within that same number of queries."""
+    one_of_each(0)
+    few = queries_of(client)
+    for n in range(1, 12):
+        one_of_each(n)
+    with django_assert_max_num_queries(few):
+        _response, _sections, lists = home(client)
+    return few, lists
+
+
 def test_the_desks_home_costs_the_same_queries_with_one_row_or_many(
     client_of, team, ticket, categories, clock, django_assert_max_num_queries
 ):
@@ -38,12 +50,7 @@ def test_the_desks_home_costs_the_same_queries_with_one_row_or_many(
         ticket(Kind.HELP, f"求助 {n}")
         clock.move_to(NOW)
 
-    one_of_each(0)
-    few = queries_of(client)
-    for n in range(1, 12):
-        one_of_each(n)
-    with django_assert_max_num_queries(few):
-        response, _sections, lists = home(client)
+    few, lists = with_one_then_twelve(client, one_of_each, django_assert_max_num_queries)
     assert [lists[k].count for k in ("help", "due_soon", "callbacks")] == [12, 12, 12]
     assert few <= 20
 
@@ -59,12 +66,7 @@ def test_a_workers_home_costs_the_same_queries_with_one_row_or_many(
         dispatch(ticket(Kind.REPAIR, f"电梯 {n}", category=categories["lift"]), team, NOW + minutes(n + 1), worker=None)  # fmt: skip
         clock.move_to(NOW)
 
-    one_of_each(0)
-    few = queries_of(client)
-    for n in range(1, 12):
-        one_of_each(n)
-    with django_assert_max_num_queries(few):
-        _response, _sections, lists = home(client)
+    few, lists = with_one_then_twelve(client, one_of_each, django_assert_max_num_queries)
     assert (lists["orders"].count, lists["pool"].count) == (12, 12)
     assert few <= 17
 
@@ -102,11 +104,6 @@ def test_a_heads_home_costs_the_same_queries_with_one_row_or_many(
         dispatch(ticket(Kind.REPAIR, f"维修 {n}", category=categories["plumbing"]), team, NOW - minutes(30))  # fmt: skip
         clock.move_to(NOW)
 
-    one_of_each(0)
-    few = queries_of(client)
-    for n in range(1, 12):
-        one_of_each(n)
-    with django_assert_max_num_queries(few):
-        _response, _sections, lists = home(client)
+    few, lists = with_one_then_twelve(client, one_of_each, django_assert_max_num_queries)
     assert (lists["approvals"].count, lists["breached"].count) == (12, 12)
     assert few <= 26
