@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from wuye.core import clock
 from wuye.core.audit import record_create
 from wuye.core.crypto import encrypt
-from wuye.core.errors import check_text, collecting, invalid
+from wuye.core.errors import NUL_CODE, check_text, collecting, invalid, nul_message
 from wuye.core.identity import mask_phone, normalize_phone
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can, ensure_site_access
@@ -171,8 +171,8 @@ def _text(value: str, name: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
         raise invalid(name, message, "required")
-    with collecting() as errors:
-        check_text(errors, name, value)
+    if "\x00" in value:
+        raise invalid(name, nul_message(), NUL_CODE)
     return value
 
 
