@@ -159,7 +159,7 @@ def print_receipt(*, receipt: Receipt, actor, paper: str = "a5") -> bytes:
     """The receipt's PDF; the first print is the original, every later one says reprint."""
     ensure_can(actor, "billing.view_receipt", receipt.site_id)
     with transaction.atomic():
-        locked = Receipt.objects.select_for_update().select_related("site__company", "payment__unit", "payment__cashier").get(pk=receipt.pk)  # fmt: skip
+        locked = Receipt.objects.select_for_update(of=("self",)).select_related("site__company", "payment__unit", "payment__cashier").get(pk=receipt.pk)  # fmt: skip
         reprint = locked.prints > 0
         content = render(locked, paper=paper, reprint=reprint)
         Receipt.objects.filter(pk=locked.pk).update(prints=F("prints") + 1)

@@ -13,7 +13,9 @@ from wuye.billing.models import Payment, Receipt
 def test_the_payments_benchmark_counts_queries_and_pays_each_line_once():
     result = payment_bench.run(count=16)
     assert result["payments"] == 16
-    assert 0 < result["queries_per_payment"] <= 15 and result["payments_per_s"] > 0
+    # 16 on PostgreSQL today (its lock timeout and the figures' advisory lock are statements
+    # of their own), the first payment of a receipt year one more; a query more is a regression.
+    assert 0 < result["queries_per_payment"] <= 17 and result["payments_per_s"] > 0
     assert 0 < result["queries_per_payment_api"] <= 30
     if connection.vendor != "postgresql":
         assert result["concurrency"] == "concurrency needs PostgreSQL"
