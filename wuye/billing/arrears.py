@@ -63,18 +63,23 @@ class Filters:
 
 
 def open_amount():
-    """What is still owed on a line annotated by `with_outstanding`: amount − paid − relief."""
-    return F("amount") - F("paid") - F("relief")
+    """What is still owed on a line: the receivables ledger's open amount (amount − paid −
+    relief, kept on the line)."""
+    return F("open_amount")
 
 
 def overdue_lines(site, today: datetime.date):
     """The site's lines overdue on `today`, each with `open` (what is still owed)."""
     lines = with_outstanding(
         BillLine.objects.filter(
-            site=site, unit__isnull=False, cancelled_at__isnull=True, due_date__lt=today
+            site=site,
+            unit__isnull=False,
+            cancelled_at__isnull=True,
+            due_date__lt=today,
+            open_amount__gt=0,
         )
     )
-    return lines.annotate(open=open_amount()).filter(open__gt=0)
+    return lines.annotate(open=open_amount())
 
 
 def _sum_when(condition: Q):

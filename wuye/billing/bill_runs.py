@@ -30,7 +30,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 from wuye.people.models import MoveIn
 
-from . import figures, relief
+from . import figures, receivables, relief
 from .charges import (
     VACANT_STATES,
     compute,
@@ -335,7 +335,9 @@ def reverse_run(*, run: BillRun, actor, reason: str) -> BillRun:
             raise invalid(None, _("Payments were taken against this run; cancel lines one by one instead."), "paid")  # fmt: skip
         now = timezone.now()
         relief.undo_run(run, actor, reason)  # its relief goes with its lines
-        figures.lines_cancelled(site_id=run.site_id, run=run)  # before they are marked
+        # Before they are marked: both count the live lines.
+        receivables.lines_cancelled(run=run, day=figures.local_day(run.site_id, now))
+        figures.lines_cancelled(site_id=run.site_id, run=run)
         BillLine.objects.filter(run=run, cancelled_at__isnull=True).update(
             cancelled_at=now, cancelled_by=actor, cancel_reason=reason[:200], reversed=True
         )

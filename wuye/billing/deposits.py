@@ -17,7 +17,7 @@ from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 
-from . import figures
+from . import figures, receivables
 from .models import Allocation, Deposit, FeeItem, Payment
 from .money import ZERO
 from .payments import checked_money, issue_receipt, lock_open_lines
@@ -95,6 +95,7 @@ def apply_deposit(*, deposit: Deposit, actor, amount=None, lines=None) -> Decima
                 break
             made.append(Allocation.objects.create(bill_line=line, deposit=deposit, amount=part, collected_on=day).pk)  # fmt: skip
             left -= part
+        receivables.allocated(made)
         figures.allocated(site_id=deposit.site_id, allocations=made)
         applied = amount - left
         record_action(actor, deposit, _("applied"), {"amount": [None, str(applied)]})

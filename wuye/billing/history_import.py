@@ -42,7 +42,7 @@ from wuye.estate.models import Unit
 from wuye.people.people_import import split_cell
 from wuye.people.queries import unit_code_candidates
 
-from . import figures
+from . import figures, receivables
 from .models import Allocation, BillLine, FeeItem, Payment
 from .money import CENT
 from .services import due_date_for
@@ -355,13 +355,14 @@ def _write(site, actor, plan: Plan) -> dict:
         ],
         batch_size=2000,
     )  # fmt: skip
-    Allocation.objects.bulk_create(
+    allocations = Allocation.objects.bulk_create(
         [
             Allocation(bill_line=line, payment=payment, amount=row.paid, collected_on=row.paid_on)
             for (row, line), payment in zip(paid, payments, strict=True)
         ],
         batch_size=2000,
     )
+    receivables.allocated(a.pk for a in allocations)
     insert_entries(
         actor,
         AuditEntry.Action.CREATE,

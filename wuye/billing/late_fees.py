@@ -18,7 +18,7 @@ set-based statements over the whole company or one site:
   catches up on all of them.
 
 With S = due_date + grace_days (the last day of grace), F = max(accrued_through, S) and
-outstanding = amount − live allocations + line refunds (`payments.with_outstanding`):
+outstanding = the principal's open amount, as the receivables ledger keeps it (docs/ledger.md):
 
 - daily:   outstanding × rate% × (today − F) days;
 - monthly: outstanding × rate% × (m(today) − m(F)), where m(d) is the number of whole months
@@ -66,7 +66,6 @@ from .arrears import open_amount
 from .authority import require_authority, within_authority
 from .models import BillLine, FeeItem, LateFee, LateFeeRule, LateFeeWaiver
 from .money import CENT, ZERO, as_decimal
-from .payments import paid_on, relief_on, with_outstanding
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +175,7 @@ def _principals(site=None):
     if site is not None:
         lines = lines.of_site(site)
     # No ordering: these are compiled into set-based statements (a sort there is wasted work).
-    return with_outstanding(lines.order_by()).annotate(open=open_amount())
+    return lines.order_by().annotate(open=open_amount())
 
 
 def _beyond_grace(today: datetime.date, site=None) -> Q | None:
@@ -449,21 +448,18 @@ def _post(late_fee: LateFee, actor, today: datetime.date) -> BillLine | None:
 
 
 def settled(site=None):
-    """Unposted late fees whose principal is paid off (not cancelled), with something to post.
-
-    Read from the late fees outward — what is open is worked out for their own principals only,
-    correlated on each fee's line; a filter over every line's open amount made PostgreSQL plan
-    a scan of the site's lines for each fee."""
+    """Unposted late fees whose principal is paid off (not cancelled), with something to post:
+    the principal's open amount, as the receivables ledger keeps it, is nothing."""
     fees = LateFee.objects.filter(
         charge_line__isnull=True,
         accrued__gte=F("waived") + CENT,
         bill_line__unit__isnull=False,
         bill_line__cancelled_at__isnull=True,
+        bill_line__open_amount__lte=0,
     )
     if site is not None:
         fees = fees.of_site(site)
-    open_on_line = F("bill_line__amount") - paid_on("bill_line_id") - relief_on("bill_line_id")
-    return fees.annotate(principal_open=open_on_line).filter(principal_open__lte=0)
+    return fees
 
 
 def post_late_fees(*, today: datetime.date, site=None, actor=None) -> int:

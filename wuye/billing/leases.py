@@ -17,7 +17,7 @@ from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
 
-from . import figures
+from . import figures, receivables
 from .charges import rent_charge
 from .models import BillLine, FeeItem, Lease
 from .money import as_decimal
@@ -116,6 +116,7 @@ def terminate_lease(*, lease: Lease, actor, on: datetime.date, reason: str) -> L
         lease.terminated_on, lease.termination_reason = on, reason[:200]
         lease.save()
         now = timezone.now()
+        receivables.lines_cancelled(lines=[line.pk for line in later], day=figures.local_day(lease.site_id, now))  # fmt: skip
         figures.lines_cancelled(site_id=lease.site_id, lines=[line.pk for line in later])
         repriced = []
         for line in later:

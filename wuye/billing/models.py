@@ -2,10 +2,13 @@
 bill lines they post. Nothing posted is edited or deleted: a wrong line is cancelled with a
 reason, and the line stays."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Round
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -15,6 +18,11 @@ from wuye.core.money import format_yuan
 from wuye.estate.models import Building, ParkingSpace, Unit
 
 from .money import RoundingMode, RoundingUnit
+
+# The check that holds a line's ledger figures within its amount (docs/ledger.md).
+OPEN_WITHIN_AMOUNT = "bill_line_open_within_amount"
+# A bill line's figures that only the receivables ledger writes.
+LEDGER_FIELDS = ("paid_amount", "relief_amount", "settled_on")
 
 
 class FeeItem(SiteScopedModel):
@@ -220,6 +228,23 @@ class BillLine(SiteScopedModel):
     reading = models.ForeignKey(
         "MeterReading", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The receivables ledger's figures of the line (docs/ledger.md), written only by
+    # `receivables` in the transaction of each movement: paid (allocated less refunded), relief
+    # granted, and what is still open — amount − paid − relief while live, nothing once
+    # cancelled — with the day it was last settled (open reached nothing).
+    paid_amount = models.DecimalField(_("paid"), max_digits=12, decimal_places=2, default=0, db_default=0)  # fmt: skip
+    relief_amount = models.DecimalField(_("relief"), max_digits=12, decimal_places=2, default=0, db_default=0)  # fmt: skip
+    open_amount = models.GeneratedField(
+        expression=Case(
+            # To the fen: SQLite keeps decimals as floating point.
+            When(cancelled_at__isnull=True, then=Round(F("amount") - F("paid_amount") - F("relief_amount"), 2)),
+            default=Value(Decimal("0.00")),
+        ),
+        output_field=models.DecimalField(max_digits=12, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("open"),
+    )  # fmt: skip
+    settled_on = models.DateField(_("settled on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bill line")
@@ -243,8 +268,25 @@ class BillLine(SiteScopedModel):
                 condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""),
                 name="bill_line_cancel_has_reason",
             ),
+            # 0 ≤ open ≤ amount (docs/ledger.md): nothing paid or relieved below nothing, and
+            # never more than the line's amount between them.
+            models.CheckConstraint(
+                condition=Q(
+                    Q(paid_amount__gte=0, relief_amount__gte=0),
+                    GreaterThanOrEqual(
+                        Round(F("amount") - F("paid_amount") - F("relief_amount"), 2), 0
+                    ),
+                ),
+                name=OPEN_WITHIN_AMOUNT,
+            ),
         ]
         indexes = [
+            # Arrears, aging and late fees read a site's open lines by due date.
+            models.Index(
+                fields=["site", "due_date"],
+                condition=Q(open_amount__gt=0),
+                name="bill_line_open_idx",
+            ),  # fmt: skip
             models.Index(fields=["unit", "period_start"], name="bill_line_unit_idx"),
             models.Index(fields=["site", "period_start"], name="bill_line_site_period_idx"),
             models.Index(fields=["run"], name="bill_line_run_idx"),
@@ -252,6 +294,16 @@ class BillLine(SiteScopedModel):
 
     def __str__(self) -> str:
         return f"{self.fee_item} {self.target} {self.period_start:%Y-%m}"
+
+    def save(self, *args, **kwargs):
+        """Saving a line read earlier never writes its ledger figures back: a movement made
+        since (by `receivables`, in its own statement) would be undone by the stale copy."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):  # fmt: skip
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and not f.generated and f.name not in LEDGER_FIELDS
+            ]  # fmt: skip
+        super().save(*args, **kwargs)
 
 
 class Payment(SiteScopedModel):
@@ -1232,3 +1284,41 @@ class ReliefEntry(SiteScopedModel):
 
     def __str__(self) -> str:
         return f"{self.bill_line_id} −{format_yuan(self.amount)}"
+
+
+class LedgerEntry(models.Model):
+    """One movement against a charge (docs/ledger.md): a bill line is the charge itself; each
+    entry changes what the line still owes by `amount` (less owed is negative) — a payment's,
+    credit's or deposit's allocation, a voided payment's allocation undone, a refund of what was
+    paid on it, relief granted or cancelled, the line cancelled (what was open, written off).
+    Written by `receivables` only, with the line's figures in the same transaction; never edited."""
+
+    class Kind(models.TextChoices):
+        ALLOCATION = "allocation", _("allocated")
+        VOID = "void", _("payment voided")
+        REFUND = "refund", _("refunded")
+        RELIEF = "relief", _("relief granted")
+        RELIEF_CANCELLED = "relief_cancelled", _("relief cancelled")
+        CANCELLED = "cancelled", _("line cancelled")
+
+    site = models.ForeignKey("core.Site", on_delete=models.PROTECT, related_name="+")
+    bill_line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="ledger_entries")  # fmt: skip
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    on = models.DateField()
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")  # fmt: skip
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="+")  # fmt: skip
+    relief_entry = models.ForeignKey(ReliefEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")  # fmt: skip
+    created_at = StampField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["bill_line", "id"]
+        indexes = [
+            models.Index(fields=["bill_line", "on"], name="ledger_entry_line_idx"),
+            models.Index(fields=["site", "on"], name="ledger_entry_site_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_line_id} {self.kind} {self.amount}"

@@ -35,7 +35,7 @@ from wuye.core.numbering import format_document_number, next_document_numbers
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 
-from . import figures
+from . import figures, receivables
 from .models import Allocation, BillLine, Payment, Receipt
 from .money import ZERO
 from .payments import _still_open, checked_money, with_outstanding
@@ -178,6 +178,7 @@ def _write(site, actor, rows, plan) -> list[Payment]:
         ],
         batch_size=1000,
     )  # fmt: skip
+    receivables.allocated(a.pk for a in allocations)
     record_bulk_create(actor, payments)
     # Last, the rows the whole site shares, in the order a cashier's payment takes them (the
     # receipt numbers, then the figures), so a batch and a payment never wait for each other

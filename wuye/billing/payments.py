@@ -26,7 +26,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import F, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 from wuye.staff.models import AuthorityRule
 
-from . import figures
+from . import figures, receivables
 from .authority import require_authority
 from .models import (
     Allocation,
@@ -54,8 +54,7 @@ from .models import (
     ReliefEntry,
 )
 from .money import CENT, ZERO, as_decimal
-
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+from .receivables import MONEY
 
 
 def _sum(qs, field="amount") -> Decimal:
@@ -64,45 +63,21 @@ def _sum(qs, field="amount") -> Decimal:
     return Decimal(total).quantize(CENT)
 
 
-def _per_line(model, line: str = "pk", **filters):
-    """The sum of `model`'s amounts on the line that `line` names in the outer query."""
-    total = (
-        model.objects.filter(bill_line=OuterRef(line), **filters)
-        .values("bill_line")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
-
-
 def with_outstanding(lines):
-    """Lines annotated with what is paid on them — allocated less refunded — (`paid`) and the
-    relief granted on them — live relief entries — (`relief`): a line owes
-    amount − paid − relief."""
-    return lines.annotate(paid=paid_on(), relief=relief_on())
-
-
-def paid_on(line: str = "pk"):
-    """What is paid on the line `line` names (allocated, not undone, less refunded)."""
-    return _per_line(Allocation, line, undone=False) - _per_line(Refund, line, source=Refund.Source.LINE)  # fmt: skip
-
-
-def relief_on(line: str = "pk"):
-    """The live relief granted on the line `line` names."""
-    return _per_line(ReliefEntry, line, cancelled_at__isnull=True)
+    """Lines with what is paid on them (`paid`) and the relief granted on them (`relief`), as
+    the receivables ledger keeps them on each line (`receivables`): a line owes amount − paid − relief
+    (`open_amount`)."""
+    return lines.annotate(paid=F("paid_amount"), relief=F("relief_amount"))
 
 
 def line_paid(line: BillLine) -> Decimal:
     """What is paid on a line and not refunded."""
-    return with_outstanding(BillLine.objects.filter(pk=line.pk)).get().paid.quantize(CENT)
+    return BillLine.objects.values_list("paid_amount", flat=True).get(pk=line.pk)
 
 
 def line_outstanding(line: BillLine) -> Decimal:
     """What is still owed on a line: amount − paid − relief (nothing on a cancelled line)."""
-    if line.cancelled_at is not None:
-        return ZERO
-    found = with_outstanding(BillLine.objects.filter(pk=line.pk)).get()
-    return found.amount - found.paid.quantize(CENT) - found.relief.quantize(CENT)
+    return BillLine.objects.values_list("open_amount", flat=True).get(pk=line.pk)
 
 
 def open_lines(unit: Unit):
@@ -198,16 +173,21 @@ def checked_money(method: str, amount, tendered) -> tuple[Decimal, Decimal | Non
 
 
 def lock_open_lines(unit: Unit, chosen: Iterable[int] | None):
+    """The unit's open lines (or the `chosen` ones), locked, oldest first. One statement: the
+    rows lock in id order, and what a payment that held one committed meanwhile is what this
+    reads of it (PostgreSQL reads a row it waited for afresh), so two payments of one line
+    never both see it open."""
     lines = BillLine.objects.select_for_update().filter(unit=unit, cancelled_at__isnull=True)
     if chosen is not None:
         chosen = list(chosen)
         lines = lines.filter(pk__in=chosen)
-    # The row locks in one order first; what is paid is read after them, in a statement of its
-    # own, so that it sees what a payment that held them committed meanwhile.
-    locked = list(lines.order_by("pk").values_list("pk", flat=True))
+    else:
+        lines = lines.filter(open_amount__gt=0)
+    locked = list(with_outstanding(lines).order_by("pk"))
     if chosen is not None and len(locked) != len(set(chosen)):
         raise invalid("lines", _("Choose open lines of this unit."), "not_found")
-    return _still_open(with_outstanding(lines).order_by("due_date", "period_start", "id"))
+    locked.sort(key=lambda line: (line.due_date, line.period_start, line.pk))
+    return _still_open(locked)
 
 
 def take_payment(
@@ -270,6 +250,7 @@ def take_payment(
                 allocations.append(Allocation(bill_line=line, payment=payment, amount=part, collected_on=day))  # fmt: skip
                 left -= part
             Allocation.objects.bulk_create(allocations)
+            receivables.allocated(a.pk for a in allocations)
             if left > 0:
                 CreditEntry.objects.create(site=site, unit=unit, fee_item=earmark, amount=left,
                                            payment=payment, note=_("overpayment"))  # fmt: skip
@@ -340,6 +321,7 @@ def apply_credit(*, unit: Unit, actor=None) -> Decimal:
                                            amount=-part, bill_line=line, note=_("used"))  # fmt: skip
                 left -= part
                 used += part
+        receivables.allocated(made)
         figures.allocated(site_id=unit.site_id, allocations=made)
     return used
 
@@ -369,7 +351,8 @@ def void_payment(*, payment: Payment, actor, reason: str) -> Payment:
             CreditEntry.objects.create(site_id=payment.site_id, unit_id=payment.unit_id,
                                        fee_item_id=earmark, amount=-credit, payment=payment,
                                        note=_("voided"))  # fmt: skip
-        figures.voided(payment)  # before its allocations are undone
+        receivables.voided(payment, figures.local_day(payment.site_id))  # before they are undone
+        figures.voided(payment)
         payment.allocations.update(undone=True)
         payment.voided_at, payment.voided_by, payment.void_reason = (
             timezone.now(),

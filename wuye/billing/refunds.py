@@ -20,7 +20,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
 from wuye.staff.models import AuthorityRule
 
-from . import deposits, figures
+from . import deposits, figures, receivables
 from .authority import require_authority
 from .models import BillLine, CreditEntry, Deposit, FeeItem, Refund
 from .payments import checked_money, credit_balance, line_paid
@@ -85,6 +85,7 @@ def refund(
             paid_to=paid_to.strip()[:100], refunded_by=actor, refunded_at=now,
             refunded_on=figures.local_day(site, now), approval=approval,
         )  # fmt: skip
+        receivables.refunded(made)
         figures.refunded(made)
         if source == Source.CREDIT:
             CreditEntry.objects.create(site=site, unit=unit, fee_item=fee_item, amount=-amount,

@@ -41,7 +41,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
 
-from . import charges, figures, payments
+from . import charges, figures, payments, receivables
 from .authority import require_authority
 from .charges import compute, rate_for
 from .models import (
@@ -348,6 +348,7 @@ def apply_to_run(run: BillRun, actor) -> int:
     day = figures.local_day(run.site_id)
     made = sum(_insert_for_run(run, rule, actor, day, rule.kind == Kind.VACANCY) for rule in rules)
     if made:
+        receivables.relief_granted(run=run)
         figures.relief_granted(site_id=run.site_id, run=run)
     return made
 
@@ -357,6 +358,7 @@ def undo_run(run: BillRun, actor, reason: str) -> int:
     live = ReliefEntry.objects.filter(bill_line__run=run, cancelled_at__isnull=True)
     if not live.exists():
         return 0
+    receivables.relief_cancelled(run=run, day=figures.local_day(run.site_id))
     figures.relief_cancelled(site_id=run.site_id, run=run)
     return live.update(
         cancelled_at=timezone.now(), cancelled_by=actor, cancel_reason=(reason or _("run reversed"))[:200]
@@ -485,6 +487,7 @@ def pay_ahead(
         for entry in plan.entries:
             entry.bill_line_id, entry.granted_by = entry.bill_line.pk, actor
         ReliefEntry.objects.bulk_create(plan.entries)
+        receivables.relief_granted(entries=[e.pk for e in plan.entries])
         figures.relief_granted(site_id=site.pk, entries=[e.pk for e in plan.entries])
         for line in plan.lines:
             record_create(actor, line)
@@ -689,6 +692,7 @@ def _grant_vacancy(application: VacancyApplication, actor) -> list[ReliefEntry]:
                 reason=f"{rule.name} · {application.reason}"[:200],
             ))  # fmt: skip
     ReliefEntry.objects.bulk_create(made)
+    receivables.relief_granted(entries=[e.pk for e in made])
     figures.relief_granted(site_id=application.site_id, entries=[e.pk for e in made])
     return made
 
@@ -709,7 +713,9 @@ def cancel_relief(*, entry: ReliefEntry, actor, reason: str) -> ReliefEntry:
         if entry.cancelled_at is not None:
             raise invalid(None, _("This relief is already cancelled."), "cancelled")
         require_authority(actor, entry.site_id, AUTHORITY, entry.amount)
-        figures.relief_cancelled(site_id=entry.site_id, entries=[entry.pk])  # before it is marked
+        # Before it is marked: both count the live entries.
+        receivables.relief_cancelled(entries=[entry.pk], day=figures.local_day(entry.site_id))
+        figures.relief_cancelled(site_id=entry.site_id, entries=[entry.pk])
         entry.cancelled_at, entry.cancelled_by, entry.cancel_reason = (
             timezone.now(),
             actor,

@@ -23,7 +23,7 @@ from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
 
-from . import figures, formulas
+from . import figures, formulas, receivables
 from .authority import require_authority
 from .charges import compute, rate_for
 from .models import BillLine, FeeItem, Rate
@@ -268,7 +268,9 @@ def cancel_bill_line(*, line: BillLine, actor, reason: str) -> BillLine:
         if line_paid(line) > 0:
             raise invalid(None, _("This line is paid; void or refund the payment first."), "paid")
         require_authority(actor, line.site_id, AuthorityRule.Action.CANCEL_BILL_LINE, line.amount)
-        figures.lines_cancelled(site_id=line.site_id, lines=[line.pk])  # before it is marked
+        # Before it is marked: both count the live line.
+        receivables.lines_cancelled(lines=[line.pk], day=figures.local_day(line.site_id))
+        figures.lines_cancelled(site_id=line.site_id, lines=[line.pk])
         line.cancelled_at, line.cancelled_by, line.cancel_reason = (
             timezone.now(),
             actor,

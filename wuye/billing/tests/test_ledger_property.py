@@ -13,9 +13,10 @@ authority is asked for (an approval request, R-ADM-02), and a step decides a wai
 approving carries it out in the approver's name.
 
 After every step:
-(a) each line's open amount (`payments.with_outstanding`: amount − paid − relief, nothing on a
+(a) each line's open amount (the receivables ledger's: amount − paid − relief, nothing on a
     cancelled line) lies between 0 and its amount — the arrears (R-FEE-03) and the late-fee base
-    read it;
+    read it — its paid and relief equal their recount (`receivables.differences`) and a live
+    line owes its amount plus its ledger entries;
 (b) the maintained collection and income figures equal their recount from the ledger
     (`figures.differences`, what `wuye recount_collections` checks; R-FEE-05 collection rate);
 (c) the sum of what units owe equals billed − live allocations + line refunds − live relief over
@@ -49,6 +50,7 @@ from wuye.billing import (
     figures,
     late_fees,
     payments,
+    receivables,
     refunds,
     relief,
     services,
@@ -65,6 +67,7 @@ from wuye.billing.models import (
     IncomeFigure,
     LateFee,
     LateFeeWaiver,
+    LedgerEntry,
     Payment,
     Receipt,
     Refund,
@@ -119,6 +122,8 @@ def snapshot() -> tuple:
     """Counts and sums of every table a money step writes."""
     return (
         BillLine.objects.count(), _total(BillLine.objects), BillLine.objects.filter(cancelled_at__isnull=False).count(),  # fmt: skip
+        _total(BillLine.objects, "paid_amount"), _total(BillLine.objects, "relief_amount"),
+        LedgerEntry.objects.count(), _total(LedgerEntry.objects),
         tuple(BillRun.objects.values_list("state").annotate(n=Count("pk")).order_by("state")),
         Allocation.objects.count(), _total(Allocation.objects), Allocation.objects.filter(undone=True).count(),  # fmt: skip
         Payment.objects.count(), Payment.objects.filter(voided_at__isnull=False).count(), Receipt.objects.count(),  # fmt: skip
@@ -153,6 +158,16 @@ def check_invariants(world, *, ledgers: bool = False) -> None:
         assert payments.line_outstanding(line) == (
             ZERO if line.cancelled_at else line.amount - D(line.paid) - D(line.relief)
         ).quantize(D("0.01"))
+    # (a) as the receivables ledger keeps it: each line's paid and relief equal their recount
+    # from the movements' sources, and a live line owes its amount plus its ledger entries.
+    assert receivables.differences(site) == []
+    moved = dict(LedgerEntry.objects.filter(site=site).values("bill_line").annotate(t=Sum("amount")).values_list("bill_line", "t"))  # fmt: skip
+    for line in lines:
+        if line.cancelled_at is None:
+            # (SQLite sums with float digits: to the fen.)
+            assert (
+                line.amount + D(moved.get(line.pk, ZERO)).quantize(D("0.01")) == line.open_amount
+            ), line.pk
     assert figures.differences(site) == []  # (b)
     live = BillLine.objects.filter(site=site, cancelled_at__isnull=True)
     recount = (

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests.errors import codes
-from wuye.billing import bill_runs, payments
+from wuye.billing import bill_runs, payments, receivables
 from wuye.billing import services as billing_services
 from wuye.billing.models import BillLine, FeeItem, ReliefEntry
 from wuye.core.models import DocumentSequence, Job
@@ -70,9 +70,10 @@ def test_R_FEE_03_relief_on_a_line_lowers_what_the_notice_says_is_owed(owed, own
     time_machine.move_to(at(2026, 11, 20))
     october = BillLine.objects.get(unit=owed, period_start=datetime.date(2026, 10, 1))
     # Written straight to the ledger: the relief services are proven in billing's tests.
-    ReliefEntry.objects.create(site=owed.site, unit=owed, bill_line=october, kind="reduction",
-                               amount=D("25.00"), granted_by=finance["sup"].user,
-                               granted_on=datetime.date(2026, 11, 1), reason="空置减免")  # fmt: skip
+    entry = ReliefEntry.objects.create(site=owed.site, unit=owed, bill_line=october, kind="reduction",
+                                       amount=D("25.00"), granted_by=finance["sup"].user,
+                                       granted_on=datetime.date(2026, 11, 1), reason="空置减免")  # fmt: skip
+    receivables.relief_granted(entries=[entry.pk])
     notice = services.issue_notice(site=owed.site, actor=clerk, unit=owed, kind="dunning")
     october_row = next(r for r in notice.snapshot["lines"] if r["period"] == "2026-10")
     assert (october_row["paid"], october_row["relief"], october_row["owed"]) == ("0.00", "25.00", "75.00")  # fmt: skip

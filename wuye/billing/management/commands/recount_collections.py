@@ -1,6 +1,8 @@
-"""`wuye recount_collections [--site CODE] [--fix]`: the collection figures compared with a
-recount from the ledger, cell by cell; prints where they differ (exit status 1), and with
-`--fix` rebuilds those sites' figures from the ledger."""
+"""`wuye recount_collections [--site CODE] [--fix]`: each bill line's ledger figures (paid,
+relief, so its open amount) recounted from its allocations, refunds and relief entries, and the
+collection figures recounted from the ledger, cell by cell; prints where they differ (exit
+status 1), and with `--fix` sets those lines to their recount and rebuilds those sites'
+figures (docs/ledger.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wuye.billing import figures
+from wuye.billing import figures, receivables
 from wuye.core.models import Site
 
 
@@ -25,8 +27,20 @@ class Command(BaseCommand):
             sites = sites.filter(code=site)
             if not sites.exists():
                 raise CommandError(f"no site with the code {site!r}")
-        differing = 0
+        differing = 0  # sites with anything differing
         for one in sites:
+            lines = receivables.differences(one)
+            if lines:
+                differing += 1
+                self.stdout.write(f"{one.code}: {len(lines)} lines' open amounts differ from the recount")  # fmt: skip
+                for entry in lines[:50]:
+                    self.stdout.write(
+                        f"  line {entry['line']}: paid/relief stored {_money(entry['stored'])},"
+                        f" recounted {_money(entry['recounted'])}"
+                    )
+                if fix:
+                    fixed = receivables.recount(one)
+                    self.stdout.write(f"{one.code}: {fixed} lines set to their recount")
             found = figures.differences(one)
             if not found:
                 self.stdout.write(f"{one.code}: figures agree with the ledger")
