@@ -39,6 +39,7 @@ from wuye.core import clock
 from wuye.core.models import Site
 from wuye.estate.models import Unit
 
+from . import receivables
 from .models import (
     Allocation,
     BillLine,
@@ -508,14 +509,20 @@ def differences(site: Site) -> list[dict]:
 
 
 def check_figures() -> dict:
-    """The nightly safety net: every site's figures compared with the ledger, and rebuilt where
-    they differ (which would be a bug, so it is logged)."""
-    checked, rebuilt = 0, []
+    """The nightly safety net: every site's lines' open amounts and figures compared with their
+    recount from the ledger, and set right where they differ (which would be a bug, so it is
+    logged)."""
+    checked, rebuilt, recounted = 0, [], []
     for site in Site.objects.order_by("code"):
         checked += 1
+        lines = receivables.differences(site)
+        if lines:  # before the figures: they are rebuilt from what the lines owe
+            log.warning("open amounts of %s differ from their recount: %s", site.code, lines[:5])
+            receivables.recount(site)
+            recounted.append(site.code)
         found = differences(site)
         if found:
             log.warning("collection figures of %s differ from the ledger: %s", site.code, found[:5])
             rebuild_figures(site=site)
             rebuilt.append(site.code)
-    return {"sites": checked, "rebuilt": rebuilt}
+    return {"sites": checked, "rebuilt": rebuilt, "recounted": recounted}

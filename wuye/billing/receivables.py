@@ -64,13 +64,12 @@ def _move(source: str, params: list) -> None:
     entries, lines = _table(LedgerEntry), _table(BillLine)
     paid = ", ".join(f"'{kind}'" for kind in PAID_KINDS)
     relief = ", ".join(f"'{kind}'" for kind in RELIEF_KINDS)
-    record = f"""
+    insert = f"""
         INSERT INTO {entries} (site_id, bill_line_id, kind, amount, "on", allocation_id,
-                               refund_id, relief_entry_id, created_at)
-        SELECT {_ENTRY_COLUMNS}, %s FROM ({source}) moved"""  # fmt: skip
+                               refund_id, relief_entry_id, created_at)"""  # fmt: skip
     # Rounded to the fen: SQLite keeps these columns as floating point.
     new_open = "ROUND(amount - (paid_amount - d.paid) - (relief_amount - d.relief), 2)"
-    apply = f"""
+    update = f"""
         UPDATE {lines} SET
             paid_amount = ROUND(paid_amount - d.paid, 2),
             relief_amount = ROUND(relief_amount - d.relief, 2),
@@ -79,14 +78,24 @@ def _move(source: str, params: list) -> None:
                      SUM(CASE WHEN kind IN ({paid}) THEN amount ELSE 0 END) AS paid,
                      SUM(CASE WHEN kind IN ({relief}) THEN amount ELSE 0 END) AS relief,
                      MAX(on_day) AS last_day
-              FROM ({source}) moved GROUP BY bill_line_id) d
+              FROM {{moved}} moved GROUP BY bill_line_id) d
         WHERE {lines}.id = d.bill_line_id"""  # fmt: skip
     try:
         with connection.cursor() as cursor:
-            # The lines first: a run's source picks the entries not yet recorded.
-            cursor.execute(apply, params)
-            if cursor.rowcount != 0:
-                cursor.execute(record, [*params, timezone.now()])
+            if connection.vendor == "postgresql":
+                # One statement: the movement read once, the lines and the entries written from it.
+                cursor.execute(
+                    f"""WITH moved AS MATERIALIZED ({source}),
+                        changed AS ({update.format(moved="moved")})
+                        {insert} SELECT {_ENTRY_COLUMNS}, %s FROM moved""",
+                    [*params, timezone.now()],
+                )  # fmt: skip
+            else:
+                # The lines first: a run's source picks the entries not yet recorded.
+                cursor.execute(update.format(moved=f"({source})"), params)
+                if cursor.rowcount != 0:
+                    insert_sql = f"{insert} SELECT {_ENTRY_COLUMNS}, %s FROM ({source}) moved"
+                    cursor.execute(insert_sql, [*params, timezone.now()])
     except IntegrityError as exc:
         if OPEN_WITHIN_AMOUNT not in str(exc):
             raise

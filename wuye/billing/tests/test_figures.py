@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.management import call_command
 
-from wuye.billing import collection_rate, figures, payments
+from wuye.billing import collection_rate, figures, payments, receivables
 from wuye.billing.collection_rate import Period
 from wuye.billing.models import Allocation, BillLine, CollectionFigure, FeeItem, IncomeFigure
 
@@ -156,10 +156,19 @@ def test_the_recount_command_prints_differences_and_fixes_them(history, site_a, 
 def test_the_nightly_check_rebuilds_a_site_whose_figures_differ(history, site_a, site_b):
     from wuye.billing.tasks import check_collection_figures_task
 
-    assert check_collection_figures_task() == {"sites": 2, "rebuilt": []}
+    assert check_collection_figures_task() == {"sites": 2, "rebuilt": [], "recounted": []}
     CollectionFigure.objects.filter(site=site_a).delete()
-    assert check_collection_figures_task() == {"sites": 2, "rebuilt": ["a"]}
+    assert check_collection_figures_task() == {"sites": 2, "rebuilt": ["a"], "recounted": []}
     assert figures.differences(site_a) == []
+
+
+def test_the_nightly_check_recounts_a_line_whose_open_amount_drifted(history, site_a, site_b):
+    from wuye.billing.tasks import check_collection_figures_task
+
+    line = BillLine.objects.filter(paid_amount__gt=0).select_related("site").order_by("pk").first()
+    BillLine.objects.filter(pk=line.pk).update(paid_amount=0)
+    assert check_collection_figures_task()["recounted"] == [line.site.code]
+    assert receivables.differences(line.site) == [] and figures.differences(line.site) == []
 
 
 @pytest.mark.postgres
