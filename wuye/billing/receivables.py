@@ -156,8 +156,9 @@ def refunded(refund: Refund) -> None:
 def _relief_where(entries: Iterable[int], run, kind: str) -> str | None:
     if run is not None:
         # A run's live entries not yet moved this way (an application approved after the
-        # run moved its own entries already).
-        return f"""l.run_id = {int(run.pk)} AND l.cancelled_at IS NULL AND e.cancelled_at IS NULL
+        # run moved its own entries already) — on lines cancelled since too: reversing the run
+        # cancels those entries as well, and the line's relief follows its entries.
+        return f"""l.run_id = {int(run.pk)} AND e.cancelled_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM {_table(LedgerEntry)} m
                             WHERE m.relief_entry_id = e.id AND m.kind = '{kind}')"""
     ids = _ids(entries)

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from tests.errors import codes
-from wuye.billing import payments, receivables, refunds, relief, services
+from wuye.billing import bill_runs, payments, receivables, refunds, relief, services
 from wuye.billing.models import Allocation, BillLine, LedgerEntry, ReliefRule
 from wuye.billing.tests import test_relief
 
@@ -143,3 +143,13 @@ def test_recount_collections_finds_a_drifted_open_amount_and_fix_sets_it(billed,
     assert figures_of(line)[:3] == (D("30.00"), D("0.00"), D("70.05"))
     assert receivables.differences(unit.site) == []
     call_command("recount_collections", stdout=io.StringIO())  # agrees now: no exit status 1
+
+
+def test_reversing_a_run_after_one_of_its_relieved_lines_was_cancelled_cancels_its_relief_too(site_a, finance, estate, item):  # fmt: skip
+    rule(site_a, finance, item, ReliefRule.Kind.DISCOUNT, percent="10")
+    made = run(site_a, finance, SEP)
+    line = BillLine.objects.get(unit=estate["units"][0], period_start=SEP)
+    services.cancel_bill_line(line=line, actor=finance["head"].user, reason="面积计错")
+    bill_runs.reverse_run(run=made, actor=finance["head"].user, reason="费率设错")
+    assert figures_of(line)[:3] == (D("0.00"), D("0.00"), D("0.00"))
+    assert receivables.differences(site_a) == []
