@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "wuye.estate",
     "wuye.staff",
     "wuye.people",
+    "wuye.approvals",
     "wuye.servicedesk",
     "wuye.billing",
     "wuye.dunning",

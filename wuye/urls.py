@@ -16,6 +16,7 @@ urlpatterns = [
     path("estate/", include("wuye.estate.urls")),
     path("people/", include("wuye.people.urls")),
     path("desk/", include("wuye.servicedesk.urls")),
+    path("approvals/", include("wuye.approvals.urls")),
     path("billing/", include("wuye.billing.urls")),
     path("dunning/", include("wuye.dunning.urls")),
     path("pay/", include("wuye.onlinepay.urls")),

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from wuye.approvals.api import router as approvals_router
 from wuye.billing.api import router as billing_router
 from wuye.core.api import router as core_router
 from wuye.core.errors import error_body
@@ -94,6 +95,7 @@ api.add_router("/estate/", estate_router)
 api.add_router("/staff/", staff_router)
 api.add_router("/people/", people_router)
 api.add_router("/servicedesk/", servicedesk_router)
+api.add_router("/approvals/", approvals_router)
 api.add_router("/billing/", billing_router)
 api.add_router("/dunning/", dunning_router)
 api.add_router("/onlinepay/", onlinepay_router)

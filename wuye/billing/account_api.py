@@ -11,16 +11,27 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from wuye.approvals import queries as approval_queries
+from wuye.approvals import services as approvals
+from wuye.approvals.api import (
+    ApprovalOut,
+    BeyondOut,
+    DecideIn,
+    approval_out,
+    beyond_body,
+    decide_through_api,
+)
+from wuye.approvals.authority import BeyondAuthority
+from wuye.approvals.models import ApprovalRequest
+from wuye.approvals.queries import describe
 from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import ParkingSpace, Unit
 
-from . import approvals, deposits, leases, refunds
-from .approvals import describe
-from .authority import BeyondAuthority, within_authority
+from . import deposits, leases, refunds
+from .authority import within_authority
 from .models import (
-    ApprovalRequest,
     BillLine,
     Deposit,
     FeeItem,
@@ -31,29 +42,6 @@ from .models import (
 )  # fmt: skip
 
 router = Router(tags=["billing"])
-
-
-class FieldErrorOut(Schema):
-    field: str | None
-    message: str
-    code: str
-
-
-class BeyondOut(Schema):
-    message: str
-    code: str
-    fields: list[FieldErrorOut]
-    action: str
-    amount: Decimal
-    approver: str | None = Field(None, description="Who may approve it; null: the company.")
-
-
-def beyond_body(exc: BeyondAuthority) -> dict:
-    return {
-        "message": str(exc.args[0]), "code": "beyond_authority", "fields": [],
-        "action": exc.action, "amount": exc.amount,
-        "approver": exc.approver.name if exc.approver else None,
-    }  # fmt: skip
 
 
 def _unit(request, unit_id: int, perm: str) -> Unit:
@@ -222,39 +210,6 @@ class ApprovalIn(Schema):
     reason: str = Field(max_length=200)
 
 
-class ApprovalOut(Schema):
-    id: int
-    action: str
-    what: str
-    unit: str | None
-    amount: Decimal
-    params: dict
-    reason: str
-    state: str
-    requested_by: str
-    approver_name: str
-    created_at: datetime.datetime
-    decided_by: str | None
-    decided_at: datetime.datetime | None
-    decision_note: str
-
-
-def _person(user) -> str | None:
-    return (user.get_full_name() or user.username) if user else None
-
-
-def approval_out(found: ApprovalRequest) -> dict:
-    """`found` as described by `approvals.describe`."""
-    return {
-        "id": found.pk, "action": found.action, "what": found.what,
-        "unit": found.unit.code if found.unit else None, "amount": found.amount,
-        "params": found.params, "reason": found.reason, "state": found.state,
-        "requested_by": _person(found.requested_by), "approver_name": found.approver_name,
-        "created_at": found.created_at, "decided_by": _person(found.decided_by),
-        "decided_at": found.decided_at, "decision_note": found.decision_note,
-    }  # fmt: skip
-
-
 # The object each correction is about, by its parameter; the site is the object's.
 SUBJECTS = {
     ApprovalRequest.Action.CANCEL_BILL_LINE: ("bill_line", BillLine),
@@ -296,15 +251,10 @@ def create_approval_request(request, payload: ApprovalIn):
 )
 def pending_approval_requests(request, site: int | None = None):
     where = one_site(request.user, site)
-    ensure_can(request.user, "billing.view_approvalrequest", where)
-    waiting = list(approvals.pending(where).select_related("decided_by"))
+    ensure_can(request.user, "approvals.view_approvalrequest", where)
+    waiting = list(approval_queries.pending(where).select_related("decided_by"))
     describe(where, waiting)
     return [approval_out(found) for found in waiting]
-
-
-class DecideIn(Schema):
-    approve: bool
-    note: str = Field("", max_length=200, description="Needed to reject.")
 
 
 @router.post(
@@ -312,14 +262,7 @@ class DecideIn(Schema):
     summary="Approve (and carry out) or reject a request (authority; not your own)",
 )  # fmt: skip
 def decide_approval_request(request, request_id: int, payload: DecideIn):
-    found = access_object(ApprovalRequest.objects.select_related("site"), request.user, request_id)
-    try:
-        decided = approvals.decide(
-            request=found, actor=request.user, approve=payload.approve, note=payload.note
-        )
-    except BeyondAuthority as exc:
-        return Status(403, beyond_body(exc))
-    return approval_out(describe(found.site, [decided])[0])
+    return decide_through_api(request, request_id, payload)
 
 
 # ---------------------------------------------------------------------------------------------

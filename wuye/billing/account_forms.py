@@ -172,17 +172,6 @@ class VoidPaymentForm(forms.Form):
         self.fields["payment"].queryset = live_payments
 
 
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
-        widget=forms.HiddenInput,
-    )
-    note = forms.CharField(
-        label=_("Note"), max_length=200, required=False, help_text=_("Needed to reject.")
-    )
-
-
 class LeaseForm(forms.Form):
     number = forms.CharField(label=_("Lease number"), max_length=40)
     fee_item = forms.ModelChoiceField(label=_("Billed as"), queryset=FeeItem.objects.none())

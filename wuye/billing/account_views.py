@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from wuye.approvals import services as approvals
+from wuye.approvals.authority import BeyondAuthority
+from wuye.approvals.models import ApprovalRequest
 from wuye.core.listing import paginate
 from wuye.core.money import format_yuan
 from wuye.core.pages import form_status, site_page, submit_form
@@ -30,12 +32,10 @@ from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
 
 from . import (
-    approvals,
     deposits,
     late_fee_queries,
     leases,
     payments,
-    queries,
     refunds,
     relief,
     services,
@@ -44,7 +44,6 @@ from .account_forms import (
     ApplyDepositForm,
     CancelLineForm,
     ChargeForm,
-    DecisionForm,
     DepositForm,
     LeaseForm,
     RefundCreditForm,
@@ -53,9 +52,8 @@ from .account_forms import (
     TerminateLeaseForm,
     VoidPaymentForm,
 )
-from .approvals import describe
-from .authority import ASK, BeyondAuthority, may_correct, within_authority
-from .models import ApprovalRequest, BillLine, CreditEntry, Deposit, FeeItem, Lease, Payment, Refund
+from .authority import ASK, may_correct, within_authority
+from .models import BillLine, CreditEntry, Deposit, FeeItem, Lease, Payment, Refund
 from .money import CENT, ZERO
 
 Action = ApprovalRequest.Action
@@ -360,60 +358,6 @@ def void_payment(request, pk):
         done=lambda payment: _("Payment %(number)s voided.") % {"number": payment.receipt.number},
         ask=Ask(Action.VOID_PAYMENT, lambda d: d["payment"].amount, lambda d: {"payment": d["payment"].pk}),
     )  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------
-# Approval requests
-
-
-def _approvals_page(request, failed: DecisionForm | None = None, status: int = 200):
-    site = request.site
-    for_me = request.GET.get("for_me") == "1"
-    waiting = list(
-        queries.approvals_to_decide(request.user, site) if for_me else approvals.pending(site)
-    )
-    decided = list(
-        ApprovalRequest.objects.of_site(site)
-        .exclude(state=ApprovalRequest.State.PENDING)
-        .select_related("requested_by", "decided_by")
-        .order_by("-decided_at", "-id")[:50]
-    )
-    describe(site, waiting + decided)
-    for found in waiting:
-        prefix = f"decide-{found.pk}"
-        found.form = failed if failed is not None and failed.prefix == prefix else DecisionForm(prefix=prefix)  # fmt: skip
-        found.mine = found.requested_by_id == request.user.pk
-    context = {"waiting": waiting, "decided": decided, "for_me": for_me}
-    return render(request, "billing/approvals.html", context, status=status)
-
-
-@site_page
-def approval_list(request):
-    ensure_can(request.user, "billing.view_approvalrequest", request.site)
-    return _approvals_page(request)
-
-
-@site_page
-@require_POST
-def decide_approval(request, pk):
-    ensure_can(request.user, "billing.change_approvalrequest", request.site)
-    found = access_object(ApprovalRequest, request.user, pk, site=request.site)
-    form = DecisionForm(request.POST, prefix=f"decide-{found.pk}")
-    try:
-        decided = submit_form(form, lambda d: approvals.decide(
-            request=found, actor=request.user, approve=d["decision"] == "approve", note=d["note"]))  # fmt: skip
-    except PermissionDenied as exc:  # beyond the decider's authority, or their own request
-        messages.error(request, str(exc))
-        return _approvals_page(request, form, status=403)
-    if decided is None:
-        return _approvals_page(request, form, status=400)
-    text = (
-        _("Approved and carried out: %(what)s of %(amount)s.")
-        if decided.state == ApprovalRequest.State.APPROVED
-        else _("Rejected: %(what)s of %(amount)s.")
-    )
-    messages.success(request, text % {"what": decided.get_action_display(), "amount": format_yuan(decided.amount)})  # fmt: skip
-    return redirect("billing:approvals")
 
 
 # ---------------------------------------------------------------------------------------------

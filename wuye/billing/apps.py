@@ -13,6 +13,10 @@ class BillingConfig(AppConfig):
         # Registers the bill run's and the readings import's job handlers, so any process (a
         # Celery worker too) can run the jobs.
         from . import jobs, meter_import  # noqa: F401
+        from .corrections import register_kinds
+
+        # Money's corrections beyond one's authority, as kinds of the company's approval requests.
+        register_kinds()
 
         # Hourly, so the 1st is caught early in every site's time zone; it bills once a month.
         register(Entry("billing-monthly-run", "wuye.billing.tasks.monthly_bill_run_task", 3600))

@@ -12,15 +12,17 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from wuye.approvals import services as approvals
+from wuye.approvals.api import ApprovalOut, BeyondOut, approval_out, beyond_body
+from wuye.approvals.authority import BeyondAuthority
+from wuye.approvals.models import ApprovalRequest
+from wuye.approvals.queries import describe
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
 
-from . import approvals, late_fee_queries, late_fees
-from .account_api import ApprovalOut, BeyondOut, approval_out, beyond_body
-from .approvals import describe
-from .authority import BeyondAuthority
+from . import late_fee_queries, late_fees
 from .late_fee_queries import Filters, Row
-from .models import ApprovalRequest, FeeItem, LateFee
+from .models import FeeItem, LateFee
 
 router = Router(tags=["billing"])
 

@@ -15,6 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from wuye.approvals import services as approvals
+from wuye.approvals.authority import BeyondAuthority
+from wuye.approvals.models import ApprovalRequest
 from wuye.core.listing import paginate, query_without_page, wants_export
 from wuye.core.money import format_yuan
 from wuye.core.pages import form_status, site_page, submit_form
@@ -23,11 +26,11 @@ from wuye.core.scoping import access_object
 from wuye.core.spreadsheets import build_workbook, xlsx_response
 from wuye.estate.models import Building
 
-from . import approvals, late_fee_queries, late_fees
-from .authority import ASK, BeyondAuthority
+from . import late_fee_queries, late_fees
+from .authority import ASK
 from .late_fee_forms import LateFeeRuleForm, WaiveForm
 from .late_fee_queries import Filters
-from .models import ApprovalRequest, FeeItem, LateFee
+from .models import FeeItem, LateFee
 from .money import CENT, ZERO
 
 SUM = DecimalField(max_digits=16, decimal_places=4)

@@ -53,6 +53,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.approvals.authority import require_authority
 from wuye.core import clock
 from wuye.core.audit import record_action, record_create, record_update, snapshot
 from wuye.core.errors import collecting, invalid
@@ -63,7 +64,7 @@ from wuye.staff.models import AuthorityRule
 
 from . import services
 from .arrears import open_amount
-from .authority import require_authority, within_authority
+from .authority import within_authority
 from .models import BillLine, FeeItem, LateFee, LateFeeRule, LateFeeWaiver
 from .money import CENT, ZERO, as_decimal
 

@@ -12,6 +12,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wuye.approvals.models import ApprovalRequest
 from wuye.core.clock import StampField
 from wuye.core.models import SiteScopedModel
 from wuye.core.money import format_yuan
@@ -783,7 +784,7 @@ class Refund(SiteScopedModel):
     # `refunded_at` as the site's own date: the month the collection figures take it off.
     refunded_on = models.DateField(_("refunded on"))
     approval = models.ForeignKey(
-        "ApprovalRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ApprovalRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -806,62 +807,6 @@ class Refund(SiteScopedModel):
 
     def __str__(self) -> str:
         return f"{self.unit_id} −{format_yuan(self.amount)}"
-
-
-class ApprovalRequest(SiteScopedModel):
-    """A correction beyond its asker's authority (R-ADM-02) — cancelling a line, voiding a
-    payment, a refund — waiting for someone whose authority covers it. Approving carries the
-    correction out in the approver's name, with the asker's reason."""
-
-    class Action(models.TextChoices):
-        CANCEL_BILL_LINE = "cancel_bill_line", _("cancel a bill line")
-        VOID_PAYMENT = "void_payment", _("void a payment")
-        REFUND = "refund", _("refund")
-        WAIVE_LATE_FEE = "waive_late_fee", _("waive a late fee")
-        RELIEF = "relief", _("grant vacancy relief")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("waiting")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("rejected")
-
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
-    # What the correction needs to be carried out: {"bill_line": id} / {"payment": id} /
-    # {"unit": id, "source": ..., "bill_line"|"deposit"|"fee_item": id, "method": ...}.
-    params = models.JSONField(default=dict)
-    reason = models.CharField(_("reason"), max_length=200)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("asked by"),
-    )  # fmt: skip
-    approver_name = models.CharField(_("to be approved by"), max_length=100, blank=True)
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.CharField(_("note"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("approval request")
-        verbose_name_plural = _("approval requests")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="approval_amount_positive"),
-            models.CheckConstraint(condition=~Q(reason=""), name="approval_has_reason"),
-            models.UniqueConstraint(
-                fields=["action", "params"],
-                condition=Q(state="pending"),
-                name="approval_one_pending_per_correction",
-            ),  # fmt: skip
-        ]
-        indexes = [models.Index(fields=["site", "state"], name="approval_site_state_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {format_yuan(self.amount)}"
 
 
 class LateFeeRule(SiteScopedModel):

@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.approvals.authority import require_authority
 from wuye.core import clock
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import collecting, invalid
@@ -42,7 +43,6 @@ from wuye.estate.models import Unit
 from wuye.staff.models import AuthorityRule
 
 from . import figures, receivables
-from .authority import require_authority
 from .models import (
     Allocation,
     BillLine,

@@ -14,14 +14,11 @@ from django.utils.translation import gettext as _
 from wuye.core.money import format_yuan
 from wuye.estate.models import Unit
 from wuye.people.queries import search_people, with_current_units
-from wuye.staff.authority import approvable
 
-from . import approvals, authority
 from .daily_close import CashierDay, cashier_days
 from .figures import local_day
 from .models import (
     Allocation,
-    ApprovalRequest,
     BillLine,
     CreditEntry,
     Deposit,
@@ -152,16 +149,3 @@ def last_receipts(site, cashier, limit: int = 8) -> QuerySet[Payment]:
         .select_related("receipt", "unit")
         .order_by("-received_at", "-id")[:limit]
     )
-
-
-def approvals_to_decide(user, site) -> QuerySet[ApprovalRequest]:
-    """The waiting approval requests `user` may decide (R-ADM-02): what `approvals.decide`
-    would accept — the decider's role, not their own request, within their post's authority
-    (staff without an employee record are not limited by a post)."""
-    waiting = approvals.pending(site).exclude(requested_by=user)
-    if not user.has_perm("billing.change_approvalrequest"):
-        return waiting.none()
-    employee = authority.employee_of(user, site.pk)
-    if employee is None:
-        return waiting
-    return waiting.filter(approvable(employee, site, ApprovalRequest.Action.values))

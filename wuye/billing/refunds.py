@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.approvals.authority import require_authority
 from wuye.core.audit import record_create
 from wuye.core.errors import collecting, invalid
 from wuye.core.money import format_yuan
@@ -21,7 +22,6 @@ from wuye.estate.models import Unit
 from wuye.staff.models import AuthorityRule
 
 from . import deposits, figures, receivables
-from .authority import require_authority
 from .models import BillLine, CreditEntry, Deposit, FeeItem, Refund
 from .payments import checked_money, credit_balance, line_paid
 

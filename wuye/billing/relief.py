@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.approvals.authority import require_authority
 from wuye.core import clock
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import FieldErrors, collecting, invalid
@@ -42,7 +43,6 @@ from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
 
 from . import charges, figures, payments, receivables
-from .authority import require_authority
 from .charges import compute, rate_for
 from .models import (
     BillLine,

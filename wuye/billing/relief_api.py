@@ -13,14 +13,14 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from wuye.approvals.api import BeyondOut, beyond_body
+from wuye.approvals.authority import BeyondAuthority
 from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import Building, Unit
 
 from . import relief, relief_versions
-from .account_api import BeyondOut, beyond_body
-from .authority import BeyondAuthority
 from .models import FeeItem, ReliefEntry, ReliefRule, VacancyApplication
 
 router = Router(tags=["billing"])

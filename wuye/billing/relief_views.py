@@ -14,6 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from wuye.approvals import queries as approval_queries
+from wuye.approvals import services as approvals
+from wuye.approvals.authority import BeyondAuthority
+from wuye.approvals.models import ApprovalRequest
 from wuye.core.listing import paginate, query_without_page
 from wuye.core.money import format_yuan
 from wuye.core.pages import form_status, site_page, submit_form
@@ -21,9 +25,9 @@ from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
 
-from . import approvals, figures, relief, relief_versions
-from .authority import ASK, BeyondAuthority
-from .models import ApprovalRequest, ReliefEntry, ReliefRule, VacancyApplication
+from . import figures, relief, relief_versions
+from .authority import ASK
+from .models import ReliefEntry, ReliefRule, VacancyApplication
 from .relief_forms import (
     ApplicationForm,
     CancelReliefForm,
@@ -194,7 +198,7 @@ def vacancy_application(request, pk):
         "decision": decision if waiting and user.has_perm(relief.APPROVE_PERM) else None,
         "beyond": beyond,
         "may_ask": user.has_perm(ASK),
-        "asked": approvals.pending(request.site).filter(action=ApprovalRequest.Action.RELIEF, params__application=application.pk).first() if waiting else None,
+        "asked": approval_queries.pending(request.site).filter(action=ApprovalRequest.Action.RELIEF, params__application=application.pk).first() if waiting else None,
     }  # fmt: skip
     bad = (step == "inspect" and inspection.errors) or (
         step in ("decide", "ask") and decision.errors

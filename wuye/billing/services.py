@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.approvals.authority import require_authority
 from wuye.core.audit import record_action, record_create, record_update, snapshot
 from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.money import format_yuan_precise
@@ -24,7 +25,6 @@ from wuye.estate.models import Building, Unit
 from wuye.staff.models import AuthorityRule
 
 from . import figures, formulas, receivables
-from .authority import require_authority
 from .charges import compute, rate_for
 from .models import BillLine, FeeItem, Rate
 from .money import RoundingMode, RoundingUnit, as_decimal

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from wuye.approvals import views as approval_views
+
 from . import (
     account_views,
     arrears_views,
@@ -65,8 +67,9 @@ urlpatterns = [
     path("units/<int:pk>/refund-credit/", account_views.refund_credit, name="refund_credit"),
     path("units/<int:pk>/cancel-line/", account_views.cancel_line, name="cancel_line"),
     path("units/<int:pk>/void-payment/", account_views.void_payment, name="void_payment"),
-    path("approvals/", account_views.approval_list, name="approvals"),
-    path("approvals/<int:pk>/decide/", account_views.decide_approval, name="decide_approval"),
+    # Where the approvals inbox was when it held money's corrections only (bookmarks, old links).
+    path("approvals/", approval_views.inbox, name="approvals"),
+    path("approvals/<int:pk>/decide/", approval_views.decide, name="decide_approval"),
     path("leases/", account_views.lease_list, name="leases"),
     path("leases/new/", account_views.lease_sign, name="lease_sign"),
     path("leases/<int:pk>/", account_views.lease_detail, name="lease"),

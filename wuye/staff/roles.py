@@ -68,8 +68,8 @@ BILLING_POSTING = METER_READING + [
     ("billing", "view_deposit"),
     ("billing", "add_deposit"),
     ("billing", "view_refund"),
-    ("billing", "view_approvalrequest"),
-    ("billing", "add_approvalrequest"),
+    ("approvals", "view_approvalrequest"),
+    ("approvals", "add_approvalrequest"),
     ("billing", "view_cashierclose"),
     ("billing", "add_cashierclose"),
     ("billing", "view_payment"),
@@ -100,7 +100,7 @@ BILLING_FINANCE = (
         ("billing", "add_refund"),
         ("billing", "change_meterreading"),
         # Deciding approval requests, each within the post's authority (R-ADM-02).
-        ("billing", "change_approvalrequest"),
+        ("approvals", "change_approvalrequest"),
         ("onlinepay", "reconcile"),
         # Late-fee rules, and waivers within the post's authority (R-FEE-04, R-ADM-02).
         ("billing", "add_latefeerule"),

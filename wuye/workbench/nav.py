@@ -30,7 +30,10 @@ class Group:
 
 BILLING_DESK = ("billing.view_billline",)
 NAV = (
-    Group("", (Link("workbench:home", _("Home"), exact=True),)),
+    Group("", (
+        Link("workbench:home", _("Home"), exact=True),
+        Link("approvals:inbox", _("Approvals"), ("approvals.view_approvalrequest",), also=("/billing/approvals/",)),
+    )),
     Group(_("Service desk"), (
         Link("servicedesk:ticket_list", _("Tickets"), ("servicedesk.view_ticket",), also=("/desk/",)),
         Link("servicedesk:my_work", _("My work"), ("servicedesk.work_on_workorder",), also=("/desk/work",)),
@@ -44,7 +47,6 @@ NAV = (
         Link("billing:fee_items", _("Fee items"), ("billing.view_feeitem",)),
         Link("billing:runs", _("Bill runs"), ("billing.view_billrun",)),
         Link("billing:history_import", _("Past bills"), ("billing.run_bills",), also=("/billing/history/",)),
-        Link("billing:approvals", _("Approvals"), ("billing.view_approvalrequest",)),
         Link("billing:leases", _("Leases"), ("billing.view_lease",)),
         Link("billing:readings", _("Meter readings"), ("billing.add_meterreading",)),
         Link("billing:meters", _("Meters"), ("billing.view_meter",)),

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.approvals import queries as approval_queries
+from wuye.approvals.queries import describe
 from wuye.billing import queries as billing
-from wuye.billing.approvals import describe
 from wuye.billing.models import Payment, VacancyApplication
 from wuye.billing.relief import applications_of
 from wuye.portal.queries import pending_for_site
@@ -167,11 +168,11 @@ def head_section(who: Viewer) -> Section:
     then the vacancy reliefs and residents' requests, for those who decide them."""
     user, site = who.user, who.site
     listings = []
-    if user.has_perm("billing.change_approvalrequest"):
-        found = billing.approvals_to_decide(user, site)
+    if user.has_perm("approvals.change_approvalrequest"):
+        found = approval_queries.to_decide(user, site)
         listings.append(_listing(
             "approvals", _("Approval requests for you to decide"), found,
-            _url("billing:approvals", for_me=1), rows=describe(site, list(found[:ROWS])),
+            _url("approvals:inbox", for_me=1), rows=describe(site, list(found[:ROWS])),
         ))  # fmt: skip
     if user.has_perm("servicedesk.view_ticket"):
         late = desk.overdue(desk.open_tickets(site), who.now)

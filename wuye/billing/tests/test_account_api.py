@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from tests.clients import signed_in
+from wuye.approvals.models import ApprovalRequest
 from wuye.billing import payments
-from wuye.billing.models import ApprovalRequest, BillLine, Deposit, FeeItem, Lease, Refund
+from wuye.billing.models import BillLine, Deposit, FeeItem, Lease, Refund
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/billing"

@@ -107,8 +107,8 @@ def test_two_readers_of_one_meter_at_once_record_one_reading(one_line, finance, 
 def test_one_approval_decided_twice_at_once_is_carried_out_once(one_line, finance):
     from django.core.exceptions import PermissionDenied
 
-    from wuye.billing import approvals
-    from wuye.billing.models import ApprovalRequest
+    from wuye.approvals import services as approvals
+    from wuye.approvals.models import ApprovalRequest
 
     asked = approvals.request_approval(site=one_line.site, actor=finance["cashier"].user,
                                        action="cancel_bill_line", params={"bill_line": one_line.pk},

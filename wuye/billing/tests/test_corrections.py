@@ -8,9 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.errors import codes
-from wuye.billing import approvals, bill_runs, deposits, payments, refunds, services
-from wuye.billing.authority import BeyondAuthority
-from wuye.billing.models import ApprovalRequest, BillLine, FeeItem, Refund
+from wuye.approvals import services as approvals
+from wuye.approvals.authority import BeyondAuthority
+from wuye.approvals.models import ApprovalRequest
+from wuye.billing import bill_runs, deposits, payments, refunds, services
+from wuye.billing.models import BillLine, FeeItem, Refund
 from wuye.billing.payments import ledger, open_lines
 from wuye.billing.queries import statement
 

@@ -14,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.clients import signed_in
 from tests.errors import codes
-from wuye.billing import approvals, late_fees, payments, refunds, services
-from wuye.billing.authority import BeyondAuthority
+from wuye.approvals import queries as approval_queries
+from wuye.approvals import services as approvals
+from wuye.approvals.authority import BeyondAuthority
+from wuye.billing import late_fees, payments, refunds, services
 from wuye.billing.models import (
     ApprovalRequest,
     BillLine,
@@ -258,7 +260,7 @@ def test_R_FEE_04_a_cashier_is_refused_naming_the_approver_who_then_carries_it_o
     asked = approvals.request_approval(site=owed.site, actor=cashier, action="waive_late_fee",
                                        params={"late_fee": accruing.pk, "amount": "30"}, reason="物业服务有瑕疵")  # fmt: skip
     assert (asked.amount, asked.approver_name, asked.params) == (D("30.00"), "赵会计", {"late_fee": accruing.pk, "amount": "30.00"})  # fmt: skip
-    [described] = approvals.describe(owed.site, [asked])
+    [described] = approval_queries.describe(owed.site, [asked])
     assert described.unit == owed and "物业管理费 2026-09" in described.what
     approvals.decide(request=asked, actor=sup, approve=True)
     [waiver] = LateFeeWaiver.objects.all()

@@ -44,8 +44,9 @@ from django.db.models import Count, Sum
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from wuye.approvals import services as approvals
+from wuye.approvals.authority import BeyondAuthority
 from wuye.billing import (
-    approvals,
     bill_runs,
     figures,
     late_fees,
@@ -55,7 +56,6 @@ from wuye.billing import (
     relief,
     services,
 )
-from wuye.billing.authority import BeyondAuthority
 from wuye.billing.models import (
     Allocation,
     ApprovalRequest,

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from tests.clients import signed_in
 from tests.errors import codes
 from tests.staffing import staff_member
+from wuye.approvals.authority import BeyondAuthority
 from wuye.billing import (
     arrears,
     bill_runs,
@@ -23,7 +24,6 @@ from wuye.billing import (
     relief,
     services,
 )  # fmt: skip
-from wuye.billing.authority import BeyondAuthority
 from wuye.billing.collection_rate import Period
 from wuye.billing.models import (
     BillLine,

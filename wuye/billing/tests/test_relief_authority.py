@@ -10,9 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.clients import signed_in
-from wuye.billing import approvals, relief
-from wuye.billing.authority import BeyondAuthority
-from wuye.billing.models import ApprovalRequest, ReliefEntry, VacancyApplication
+from wuye.approvals import queries as approval_queries
+from wuye.approvals import services as approvals
+from wuye.approvals.authority import BeyondAuthority
+from wuye.approvals.models import ApprovalRequest
+from wuye.billing import relief
+from wuye.billing.models import ReliefEntry, VacancyApplication
 from wuye.staff.authority import may_approve
 from wuye.staff.models import AuthorityRule
 
@@ -80,7 +83,7 @@ def test_r_adm_02_relief_beyond_authority_is_an_approval_request_granting_nothin
     with pytest.raises(ValidationError):  # one request at a time
         approvals.request_approval(site=inspected.site, actor=sup, action=ApprovalRequest.Action.RELIEF,
                                    params={"application": inspected.pk}, reason="再问一次")  # fmt: skip
-    [described] = approvals.describe(inspected.site, [asked])
+    [described] = approval_queries.describe(inspected.site, [asked])
     assert described.unit == inspected.unit and "2026-09-01" in described.what
     decided = approvals.decide(request=asked, actor=head, approve=True, note="同意")
     assert decided.state == ApprovalRequest.State.APPROVED

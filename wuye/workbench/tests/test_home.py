@@ -8,7 +8,9 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from wuye.billing import approvals, payments
+from wuye.approvals import queries as approval_queries
+from wuye.approvals import services as approvals
+from wuye.billing import payments
 from wuye.billing.models import BillLine
 from wuye.servicedesk.models import Kind, WorkOrder
 from wuye.servicedesk.sweeps import sweep
@@ -198,13 +200,13 @@ def test_a_head_sees_the_approval_requests_waiting_for_their_post_and_not_anothe
 
 
 def test_the_list_of_requests_to_decide_is_what_the_authority_matrix_allows(finance, to_approve):
-    from wuye.billing.queries import approvals_to_decide
+    from wuye.approvals.queries import to_decide as approvals_to_decide
     from wuye.staff.authority import may_approve
 
     for who in ("sup", "head", "pm"):
         employee = finance[who]
         expected = [
-            r for r in approvals.pending(employee.site)
+            r for r in approval_queries.pending(employee.site)
             if may_approve(employee, r.action, amount=r.amount)
         ]  # fmt: skip
         assert list(approvals_to_decide(employee.user, employee.site)) == expected, who

@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from wuye.billing import approvals, payments
+from wuye.approvals import services as approvals
+from wuye.billing import payments
 from wuye.billing.models import BillLine
 from wuye.servicedesk import services
 from wuye.servicedesk.models import Kind
