@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "wuye.people",
     "wuye.approvals",
     "wuye.servicedesk",
+    "wuye.ledger",
     "wuye.billing",
     "wuye.dunning",
     "wuye.onlinepay",

@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from wuye.billing import bill_runs, payments, refunds, services
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import FeeItem
 from wuye.core import clock
+from wuye.ledger.models import BillLine
 
 from .conftest import screenshot, sign_in
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from wuye.billing import bill_runs, payments, services
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import FeeItem
+from wuye.ledger.models import BillLine
 from wuye.people.tests.conftest import li, vacant_units, zhang  # noqa: F401 (fixtures)
 from wuye.portal.tests.conftest import other_unit, owned_unit, resident_of  # noqa: F401 (fixtures)
 from wuye.portal.tests.test_statement import zhang_resident  # noqa: F401 (fixtures)

@@ -13,18 +13,12 @@ from django.test import override_settings
 
 from wuye.billing import figures
 from wuye.billing.arrears import open_amount
-from wuye.billing.models import (
-    BillLine,
-    LateFee,
-    MeterReading,
-    Payment,
-    ReliefEntry,
-    VacancyApplication,
-)
+from wuye.billing.models import LateFee, MeterReading, Payment, ReliefEntry, VacancyApplication
 from wuye.billing.payments import open_lines, with_outstanding
 from wuye.core.audit import history
 from wuye.core.models import AuditEntry, Site, SiteMembership
 from wuye.estate.models import Building, Facility, ParkingSpace, Unit
+from wuye.ledger.models import BillLine
 from wuye.people.models import Ownership, Person, Tenancy, Vehicle
 from wuye.servicedesk.facts import aggregate_tickets
 from wuye.servicedesk.models import Kind, Ticket, TicketFact

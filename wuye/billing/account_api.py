@@ -28,18 +28,11 @@ from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import ParkingSpace, Unit
+from wuye.ledger.models import BillLine
 
 from . import deposits, leases, refunds
 from .authority import within_authority
-from .models import (
-    BillLine,
-    Deposit,
-    FeeItem,
-    Lease,
-    Payment,
-    Refund,
-    VacancyApplication,
-)  # fmt: skip
+from .models import Deposit, FeeItem, Lease, Payment, Refund, VacancyApplication
 
 router = Router(tags=["billing"])
 

@@ -30,6 +30,7 @@ from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 
 from . import (
     deposits,
@@ -53,7 +54,7 @@ from .account_forms import (
     VoidPaymentForm,
 )
 from .authority import ASK, may_correct, within_authority
-from .models import BillLine, CreditEntry, Deposit, FeeItem, Lease, Payment, Refund
+from .models import CreditEntry, Deposit, FeeItem, Lease, Payment, Refund
 from .money import CENT, ZERO
 
 Action = ApprovalRequest.Action
@@ -117,7 +118,7 @@ def account_context(request, unit: Unit, open_lines) -> dict:
         url = reverse(f"billing:{name}", args=[unit.pk])
         corrections.append({"id": name, "url": url, "title": title, "submit": submit, "form": form})
 
-    if user.has_perm("billing.add_billline"):
+    if user.has_perm("ledger.add_billline"):
         form = ChargeForm(prefix="charge", site=site, initial={"key": uuid.uuid4().hex, "period_start": timezone.localdate()})  # fmt: skip
         if form.fields["fee_item"].queryset.exists():
             offer("add_charge", _("Add a one-off charge"), _("Add the charge"), form)
@@ -169,7 +170,7 @@ def _posted(request):
 
 
 def _unit(request, pk) -> Unit:
-    ensure_can(request.user, "billing.view_billline", request.site)
+    ensure_can(request.user, "ledger.view_billline", request.site)
     return access_object(
         Unit.objects.select_related("building"), request.user, pk, site=request.site
     )
@@ -247,7 +248,7 @@ def take_deposit(request, pk):
 @require_http_methods(["GET", "POST"])
 def add_charge(request, pk):
     unit = _unit(request, pk)
-    ensure_can(request.user, "billing.add_billline", request.site)
+    ensure_can(request.user, "ledger.add_billline", request.site)
     form = ChargeForm(_posted(request), prefix="charge", site=request.site)
     return _act(
         request, unit, form, title=_("Add a one-off charge"), submit=_("Add the charge"),

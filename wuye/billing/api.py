@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object, one_site
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 
 from . import arrears, bill_runs, payments, queries, receipts, services
 from .account_api import router as account_router
@@ -22,7 +23,7 @@ from .collection_api import router as collection_router
 from .history_api import router as history_router
 from .late_fee_api import router as late_fee_router
 from .meter_api import router as meter_router
-from .models import BillLine, BillRun, FeeItem, Payment, Receipt
+from .models import BillRun, FeeItem, Payment, Receipt
 from .relief_api import router as relief_router
 
 router = Router(tags=["billing"])
@@ -159,7 +160,7 @@ class LineOut(Schema):
 
 def _unit(request, unit_id: int) -> Unit:
     unit = access_object(Unit, request.user, unit_id)
-    ensure_can(request.user, "billing.view_billline", unit.site_id)
+    ensure_can(request.user, "ledger.view_billline", unit.site_id)
     return unit
 
 
@@ -351,7 +352,7 @@ class ArrearsOut(Schema):
 )  # fmt: skip
 def arrears_list(request, site: int | None = None, page: int = 1):
     found = one_site(request.user, site)
-    ensure_can(request.user, "billing.view_billline", found)
+    ensure_can(request.user, "ledger.view_billline", found)
     today = timezone.localdate()
     rows = arrears.by_unit(found, today, arrears.Filters.from_params(request.GET))
     size = settings.WUYE_PAGE_SIZE

@@ -17,7 +17,8 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from .models import Allocation, BillLine
+from wuye.ledger.models import Allocation, BillLine
+
 from .money import CENT, ZERO
 from .payments import MONEY, with_outstanding
 

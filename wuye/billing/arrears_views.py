@@ -24,7 +24,7 @@ def bucket_labels() -> list[tuple[str, str]]:
 
 @site_page
 def arrears_page(request):
-    ensure_can(request.user, "billing.view_billline", request.site)
+    ensure_can(request.user, "ledger.view_billline", request.site)
     today = timezone.localdate()
     filters = Filters.from_params(request.GET)
     rows = arrears.by_unit(request.site, today, filters)

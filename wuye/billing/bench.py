@@ -32,9 +32,10 @@ from django.db.models import Sum
 
 from wuye.core.models import Company, Site, SiteMembership
 from wuye.estate.models import Building, Unit
+from wuye.ledger.models import BillLine
 
 from . import bill_runs, payments, queries, services
-from .models import BillLine, FeeItem
+from .models import FeeItem
 from .money import CENT
 
 MONTH = datetime.date(2026, 11, 1)

@@ -28,9 +28,11 @@ from wuye.core.audit import record_action, record_create
 from wuye.core.errors import invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine
 from wuye.people.models import MoveIn
 
-from . import figures, receivables, relief
+from . import figures, relief
 from .charges import (
     VACANT_STATES,
     compute,
@@ -42,7 +44,7 @@ from .charges import (
     unit_factor,
 )
 from .meters import served_units, split_usage
-from .models import Allocation, BillLine, BillRun, CreditEntry, FeeItem, Lease, Meter, MeterReading
+from .models import BillRun, CreditEntry, FeeItem, Lease, Meter, MeterReading
 from .money import CENT, MICRO_STEPS, RoundingMode
 from .payments import apply_credit
 from .services import due_date_for

@@ -51,9 +51,11 @@ from django.db import connection, transaction
 
 from wuye.core.models import Company, Site
 from wuye.estate.models import Building, ParkingSpace, Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine
 
-from . import arrears, collection_rate, figures, late_fees, receivables, services
-from .models import Allocation, BillLine, FeeItem, LateFeeRule, Payment, Refund
+from . import arrears, collection_rate, figures, late_fees, services
+from .models import FeeItem, LateFeeRule, Payment, Refund
 
 SITES = 200
 UNITS = 1_000_000

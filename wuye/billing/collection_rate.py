@@ -35,11 +35,10 @@ from wuye.core.errors import collecting, invalid
 from wuye.core.models import Site
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building
+from wuye.ledger.models import Allocation, BillLine
 
 from .figures import EXCLUDED_KINDS, month_of, next_month, zone_of
 from .models import (
-    Allocation,
-    BillLine,
     CollectionFigure,
     CollectionTarget,
     FeeItem,
@@ -47,7 +46,7 @@ from .models import (
     Payment,
     Refund,
     ReliefEntry,
-)  # fmt: skip
+)
 from .money import CENT, ZERO
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)

@@ -20,11 +20,12 @@ from django.utils.translation import gettext_lazy
 from wuye.approvals.kinds import Kind, register
 from wuye.core.errors import collecting, invalid
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 from wuye.staff.models import AuthorityRule
 
 from . import late_fees, payments, refunds, relief, services
 from .authority import MAKES
-from .models import BillLine, Deposit, FeeItem, LateFee, Payment, Refund, VacancyApplication
+from .models import Deposit, FeeItem, LateFee, Payment, Refund, VacancyApplication
 
 Action = AuthorityRule.Action
 

@@ -16,9 +16,11 @@ from wuye.core.errors import collecting, invalid
 from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation
 
-from . import figures, receivables
-from .models import Allocation, Deposit, FeeItem, Payment
+from . import figures
+from .models import Deposit, FeeItem, Payment
 from .money import ZERO
 from .payments import checked_money, issue_receipt, lock_open_lines
 

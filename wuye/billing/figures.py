@@ -38,18 +38,10 @@ from django.utils import timezone
 from wuye.core import clock
 from wuye.core.models import Site
 from wuye.estate.models import Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine
 
-from . import receivables
-from .models import (
-    Allocation,
-    BillLine,
-    CollectionFigure,
-    FeeItem,
-    IncomeFigure,
-    Payment,
-    Refund,
-    ReliefEntry,
-)  # fmt: skip
+from .models import CollectionFigure, FeeItem, IncomeFigure, Payment, Refund, ReliefEntry
 from .money import CENT, ZERO
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,7 @@ from wuye.core.money import format_yuan_precise
 from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.scoping import access_object
+from wuye.ledger.models import BillLine
 
 from . import bill_runs, services
 from .finance_forms import (
@@ -37,7 +38,7 @@ from .finance_forms import (
     rate_text,
 )
 from .jobs import JOB_KIND, start_bill_run
-from .models import BillLine, BillRun, FeeItem
+from .models import BillRun, FeeItem
 from .money import CENT
 
 # ---------------------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def fee_item_detail(request, pk):
 @require_POST
 def post_paid_services(request, pk):
     """Post the service desk's finished paid jobs (R-REP-03) as charges of this service item."""
-    ensure_can(request.user, "billing.add_billline", request.site)
+    ensure_can(request.user, "ledger.add_billline", request.site)
     item = access_object(FeeItem, request.user, pk, site=request.site)
     try:
         posted = services.post_paid_services(site=request.site, actor=request.user, fee_item=item)

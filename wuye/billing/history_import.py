@@ -39,11 +39,13 @@ from wuye.core.models import AuditEntry, Job
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import build_workbook, cell_date, cell_text, read_sheet
 from wuye.estate.models import Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine
 from wuye.people.people_import import split_cell
 from wuye.people.queries import unit_code_candidates
 
-from . import figures, receivables
-from .models import Allocation, BillLine, FeeItem, Payment
+from . import figures
+from .models import FeeItem, Payment
 from .money import CENT
 from .services import due_date_for
 

@@ -9,9 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q
 from django.utils.translation import pgettext_lazy
 
+from wuye.ledger.models import BillLine
+
 from .arrears import open_amount
 from .late_fees import to_post, waivable
-from .models import BillLine, LateFee
+from .models import LateFee
 from .money import CENT
 from .payments import with_outstanding
 

@@ -60,12 +60,13 @@ from wuye.core.errors import collecting, invalid
 from wuye.core.models import Job, Site
 from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
+from wuye.ledger.models import BillLine
 from wuye.staff.models import AuthorityRule
 
 from . import services
 from .arrears import open_amount
 from .authority import within_authority
-from .models import BillLine, FeeItem, LateFee, LateFeeRule, LateFeeWaiver
+from .models import FeeItem, LateFee, LateFeeRule, LateFeeWaiver
 from .money import CENT, ZERO, as_decimal
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ Basis = LateFeeRule.Basis
 ACTION = AuthorityRule.Action.WAIVE_LATE_FEE
 RULE_PERM = "billing.change_latefeerule"
 WAIVE_PERM = "billing.add_latefeewaiver"
-POST_PERM = "billing.add_billline"
+POST_PERM = "ledger.add_billline"
 # Kinds that can't carry a rule: a late fee on a late fee, or on money only held.
 NO_RULE_KINDS = {FeeItem.Kind.LATE_FEE, FeeItem.Kind.DEPOSIT}
 LATE_FEE_CODE = "late_fee"
@@ -499,7 +500,7 @@ def system_actor(site_id: int):
     from .jobs import system_actor as billing_system_user
 
     user = billing_system_user(Site.objects.get(pk=site_id))
-    perm = Permission.objects.get(content_type__app_label="billing", codename="add_billline")
+    perm = Permission.objects.get(content_type__app_label="ledger", codename="add_billline")
     if not user.has_perm(POST_PERM):
         user.user_permissions.add(perm)
         user = type(user).objects.get(pk=user.pk)  # no permission cache from before the grant

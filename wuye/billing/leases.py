@@ -16,10 +16,12 @@ from wuye.core.audit import record_action, record_create
 from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import ParkingSpace, Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import BillLine
 
-from . import figures, receivables
+from . import figures
 from .charges import rent_charge
-from .models import BillLine, FeeItem, Lease
+from .models import FeeItem, Lease
 from .money import as_decimal
 from .payments import line_paid
 

@@ -22,9 +22,10 @@ from wuye.core.audit import record_action, record_create
 from wuye.core.errors import collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
+from wuye.ledger.models import BillLine
 
 from . import formulas
-from .models import BillLine, FeeItem, Meter, MeterReading
+from .models import FeeItem, Meter, MeterReading
 from .money import as_decimal
 
 State = MeterReading.State

@@ -34,9 +34,11 @@ from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_numbers
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine
 
-from . import figures, receivables
-from .models import Allocation, BillLine, Payment, Receipt
+from . import figures
+from .models import Payment, Receipt
 from .money import ZERO
 from .payments import _still_open, checked_money, with_outstanding
 

@@ -38,10 +38,11 @@ from django.test.utils import CaptureQueriesContext
 
 from wuye.core.models import Company, Site, SiteMembership
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 
 from . import bill_runs, payments, services
 from .bench import build_units
-from .models import BillLine, FeeItem, Payment
+from .models import FeeItem, Payment
 
 MONTH = datetime.date(2026, 11, 1)
 PAYMENTS = 1_000

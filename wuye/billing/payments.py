@@ -40,21 +40,14 @@ from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine
+from wuye.ledger.services import MONEY
 from wuye.staff.models import AuthorityRule
 
-from . import figures, receivables
-from .models import (
-    Allocation,
-    BillLine,
-    CreditEntry,
-    FeeItem,
-    Payment,
-    Receipt,
-    Refund,
-    ReliefEntry,
-)
+from . import figures
+from .models import CreditEntry, FeeItem, Payment, Receipt, Refund, ReliefEntry
 from .money import CENT, ZERO, as_decimal
-from .receivables import MONEY
 
 
 def _sum(qs, field="amount") -> Decimal:

@@ -13,19 +13,12 @@ from django.utils.translation import gettext as _
 
 from wuye.core.money import format_yuan
 from wuye.estate.models import Unit
+from wuye.ledger.models import Allocation, BillLine
 from wuye.people.queries import search_people, with_current_units
 
 from .daily_close import CashierDay, cashier_days
 from .figures import local_day
-from .models import (
-    Allocation,
-    BillLine,
-    CreditEntry,
-    Deposit,
-    Payment,
-    Refund,
-    ReliefEntry,
-)
+from .models import CreditEntry, Deposit, Payment, Refund, ReliefEntry
 from .money import ZERO
 
 FIND_LIMIT = 20

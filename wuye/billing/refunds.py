@@ -19,10 +19,12 @@ from wuye.core.errors import collecting, invalid
 from wuye.core.money import format_yuan
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import BillLine
 from wuye.staff.models import AuthorityRule
 
-from . import deposits, figures, receivables
-from .models import BillLine, CreditEntry, Deposit, FeeItem, Refund
+from . import deposits, figures
+from .models import CreditEntry, Deposit, FeeItem, Refund
 from .payments import checked_money, credit_balance, line_paid
 
 Source = Refund.Source

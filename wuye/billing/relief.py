@@ -40,19 +40,13 @@ from wuye.core.audit import record_action, record_create
 from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import BillLine
 from wuye.staff.models import AuthorityRule
 
-from . import charges, figures, payments, receivables
+from . import charges, figures, payments
 from .charges import compute, rate_for
-from .models import (
-    BillLine,
-    BillRun,
-    FeeItem,
-    Payment,
-    ReliefEntry,
-    ReliefRule,
-    VacancyApplication,
-)  # fmt: skip
+from .models import BillRun, FeeItem, Payment, ReliefEntry, ReliefRule, VacancyApplication
 from .money import CENT, ZERO, as_decimal
 from .services import due_date_for
 

@@ -211,7 +211,7 @@ def vacancy_application(request, pk):
 
 
 def _unit(request, pk) -> Unit:
-    ensure_can(request.user, "billing.view_billline", request.site)
+    ensure_can(request.user, "ledger.view_billline", request.site)
     return access_object(Unit.objects.select_related("building"), request.user, pk, site=request.site)  # fmt: skip
 
 

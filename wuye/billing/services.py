@@ -22,11 +22,13 @@ from wuye.core.errors import FieldErrors, collecting, invalid
 from wuye.core.money import format_yuan_precise
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import BillLine
 from wuye.staff.models import AuthorityRule
 
-from . import figures, formulas, receivables
+from . import figures, formulas
 from .charges import compute, rate_for
-from .models import BillLine, FeeItem, Rate
+from .models import FeeItem, Rate
 from .money import RoundingMode, RoundingUnit, as_decimal
 from .payments import line_paid
 
@@ -210,7 +212,7 @@ def add_charge(
     """A single one-off charge on a unit (a paid service, a replacement card…): the amount
     given, or the fee item's own amount for the unit. `key` names the charge so that
     posting it twice posts it once (billing takes a paid-service ticket's number)."""
-    ensure_can(actor, "billing.add_billline", site)
+    ensure_can(actor, "ledger.add_billline", site)
     period_end = period_end or period_start
     with collecting() as errors:
         if fee_item.site_id != site.pk or unit.site_id != site.pk:
@@ -286,7 +288,7 @@ def post_paid_services(*, site, actor, fee_item: FeeItem) -> int:
     units, keyed by the ticket number (posting twice posts once), and tell the desk."""
     from wuye.servicedesk.services import mark_charged, paid_service_charges
 
-    ensure_can(actor, "billing.add_billline", site)
+    ensure_can(actor, "ledger.add_billline", site)
     if fee_item.site_id != site.pk:
         raise invalid("fee_item", _("No such fee item at this site."), "not_found")
     posted = 0

@@ -31,7 +31,7 @@ from .models import Payment, Receipt
 
 @site_page
 def cashier(request):
-    ensure_can(request.user, "billing.view_billline", request.site)
+    ensure_can(request.user, "ledger.view_billline", request.site)
     q = request.GET.get("q", "").strip()[:60]
     results = queries.find_units(request.site, q)
     template = "billing/_found.html" if request.htmx else "billing/cashier.html"
@@ -39,7 +39,7 @@ def cashier(request):
 
 
 def _unit(request, pk) -> Unit:
-    ensure_can(request.user, "billing.view_billline", request.site)
+    ensure_can(request.user, "ledger.view_billline", request.site)
     return access_object(
         Unit.objects.select_related("building"), request.user, pk, site=request.site
     )

@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.billing import arrears
-from wuye.billing.models import BillLine
 from wuye.billing.money import CENT, ZERO, as_decimal
 from wuye.billing.payments import with_outstanding
 from wuye.core.audit import record_action, record_bulk_create, record_create
@@ -30,6 +29,7 @@ from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Building, Unit
+from wuye.ledger.models import BillLine
 from wuye.people.models import Ownership
 
 from .layouts import body_of, company_of, fill, layout_of, title_of

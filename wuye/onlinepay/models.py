@@ -13,9 +13,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from wuye.billing.models import BillLine, Payment
+from wuye.billing.models import Payment
 from wuye.core.models import Site, SiteScopedModel
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 
 
 class OnlineOrder(SiteScopedModel):

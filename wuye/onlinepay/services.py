@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.billing import payments
-from wuye.billing.models import BillLine, Payment
+from wuye.billing.models import Payment
 from wuye.core.audit import record_action, record_create
 from wuye.core.errors import error_body, invalid
 from wuye.core.models import Site
@@ -35,6 +35,7 @@ from wuye.core.money import format_yuan
 from wuye.core.numbering import format_document_number, next_document_number
 from wuye.core.permissions import ensure_can
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 
 from .gateways import (
     BadSignature,

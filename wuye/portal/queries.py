@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from wuye.billing import payments, statements
 from wuye.billing import queries as billing
-from wuye.billing.models import BillLine
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 from wuye.people.queries import Occupants, unit_occupants
 
 from .models import ResidentAccount, ResidentLink

@@ -75,8 +75,8 @@ BILLING_POSTING = METER_READING + [
     ("billing", "view_payment"),
     ("billing", "add_payment"),
     ("billing", "view_receipt"),
-    ("billing", "view_billline"),
-    ("billing", "add_billline"),
+    ("ledger", "view_billline"),
+    ("ledger", "add_billline"),
     ("billing", "view_billrun"),
     # Online payment: orders, the gateway's notifications and the reconciliations, to read.
     ("onlinepay", "view_onlineorder"),

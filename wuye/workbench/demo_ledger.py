@@ -20,13 +20,14 @@ from django.db.models import Sum
 
 from wuye.billing import bill_runs, deposits, late_fees, meters, payments, relief
 from wuye.billing.arrears import open_amount
-from wuye.billing.models import Allocation, BillLine, LateFee, Refund, ReliefEntry, ReliefRule
+from wuye.billing.models import LateFee, Refund, ReliefEntry, ReliefRule
 from wuye.billing.money import CENT, ZERO
 from wuye.billing.payment_batches import BatchPayment, take_payments
 from wuye.core import clock
 from wuye.dunning import services as dunning
 from wuye.dunning.models import ChasingEntry, NoticeKind
 from wuye.estate.models import Building, Unit
+from wuye.ledger.models import Allocation, BillLine
 from wuye.people.models import Ownership
 
 from .demo_data import RESIDENT

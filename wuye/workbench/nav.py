@@ -28,7 +28,7 @@ class Group:
     links: tuple[Link, ...]
 
 
-BILLING_DESK = ("billing.view_billline",)
+BILLING_DESK = ("ledger.view_billline",)
 NAV = (
     Group("", (
         Link("workbench:home", _("Home"), exact=True),

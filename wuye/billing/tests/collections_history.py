@@ -28,7 +28,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from wuye.billing import bill_runs, deposits, leases, payments, refunds, services
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import FeeItem
+from wuye.ledger.models import BillLine
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SEP, OCT, NOV, DEC = (datetime.date(2026, m, 1) for m in (9, 10, 11, 12))

@@ -10,7 +10,8 @@ import pytest
 from tests.clients import signed_in
 from wuye.approvals.models import ApprovalRequest
 from wuye.billing import payments
-from wuye.billing.models import BillLine, Deposit, FeeItem, Lease, Refund
+from wuye.billing.models import Deposit, FeeItem, Lease, Refund
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/billing"

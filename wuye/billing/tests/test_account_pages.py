@@ -13,7 +13,6 @@ from tests.clients import signed_in
 from wuye.billing import bill_runs, payments
 from wuye.billing.models import (
     ApprovalRequest,
-    BillLine,
     CreditEntry,
     Deposit,
     FeeItem,
@@ -21,6 +20,7 @@ from wuye.billing.models import (
     Payment,
     Refund,
 )
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 D = Decimal

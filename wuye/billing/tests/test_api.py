@@ -6,7 +6,8 @@ import datetime
 import pytest
 
 from tests.clients import signed_in
-from wuye.billing.models import BillLine, Payment
+from wuye.billing.models import Payment
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/billing"

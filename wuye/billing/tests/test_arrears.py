@@ -8,8 +8,9 @@ import pytest
 
 from wuye.billing import arrears, bill_runs, payments, refunds, services
 from wuye.billing.arrears import Filters
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import FeeItem
 from wuye.core.money import YUAN_FORMAT
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2027, 3, 10)

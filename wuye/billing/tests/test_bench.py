@@ -4,8 +4,9 @@ payment for every unit but one, and the statement of that one with its long hist
 import pytest
 
 from wuye.billing import bench, payments
-from wuye.billing.models import Allocation, BillLine, CreditEntry, Payment
+from wuye.billing.models import CreditEntry, Payment
 from wuye.estate.models import Unit
+from wuye.ledger.models import Allocation, BillLine
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from tests.clients import signed_in
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import FeeItem
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"

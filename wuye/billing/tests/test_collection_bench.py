@@ -6,9 +6,10 @@ import datetime
 import pytest
 
 from wuye.billing import collection_bench, figures, payments
-from wuye.billing.models import Allocation, BillLine, CollectionFigure, LateFee, Payment, Refund
+from wuye.billing.models import CollectionFigure, LateFee, Payment, Refund
 from wuye.core.models import Site
 from wuye.estate.models import Building, Unit
+from wuye.ledger.models import Allocation, BillLine
 
 KEYS = {"sites", "units", "report_ms", "recount_ms", "figures_equal", "aging_ms", "late_fee_job_s"}
 

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 
 from tests.concurrency import at_once, postgres_only
 from wuye.billing import bill_runs, payments, services
-from wuye.billing.models import BillLine, FeeItem, Payment, Receipt
+from wuye.billing.models import FeeItem, Payment, Receipt
+from wuye.ledger.models import BillLine
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,10 @@ from wuye.approvals import services as approvals
 from wuye.approvals.authority import BeyondAuthority
 from wuye.approvals.models import ApprovalRequest
 from wuye.billing import bill_runs, deposits, payments, refunds, services
-from wuye.billing.models import BillLine, FeeItem, Refund
+from wuye.billing.models import FeeItem, Refund
 from wuye.billing.payments import ledger, open_lines
 from wuye.billing.queries import statement
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2026, 11, 1)

@@ -87,7 +87,7 @@ def test_the_close_page(client_of, takings, clerk_b):
 
 def test_refunds_paid_out_are_taken_off_what_is_handed_over(takings, site_a, finance, estate):
     from wuye.billing import refunds
-    from wuye.billing.models import BillLine
+    from wuye.ledger.models import BillLine
 
     head = finance["head"].user
     line = BillLine.objects.get(unit=estate["units"][0])

@@ -9,9 +9,11 @@ from decimal import Decimal as D
 import pytest
 from django.core.management import call_command
 
-from wuye.billing import collection_rate, figures, payments, receivables
+from wuye.billing import collection_rate, figures, payments
 from wuye.billing.collection_rate import Period
-from wuye.billing.models import Allocation, BillLine, CollectionFigure, FeeItem, IncomeFigure
+from wuye.billing.models import CollectionFigure, FeeItem, IncomeFigure
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine
 
 from .collections_history import DEC, JAN, NOV, OCT, SEP, make_history
 

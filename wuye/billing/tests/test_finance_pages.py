@@ -16,11 +16,12 @@ from django.utils import translation
 from wuye.billing import bill_runs, payments, services
 from wuye.billing.finance_forms import parse_tiers, rate_text
 from wuye.billing.jobs import JOB_KIND, SYSTEM_USERNAME, start_bill_run
-from wuye.billing.models import BillLine, BillRun, FeeItem, Rate
+from wuye.billing.models import BillRun, FeeItem, Rate
 from wuye.billing.tasks import monthly_bill_run_task
 from wuye.core import schedule
 from wuye.core.jobs import run_job
 from wuye.core.models import AuditEntry, Job
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 MAY = datetime.date(2026, 5, 1)

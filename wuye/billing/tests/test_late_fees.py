@@ -18,16 +18,10 @@ from wuye.approvals import queries as approval_queries
 from wuye.approvals import services as approvals
 from wuye.approvals.authority import BeyondAuthority
 from wuye.billing import late_fees, payments, refunds, services
-from wuye.billing.models import (
-    ApprovalRequest,
-    BillLine,
-    FeeItem,
-    LateFee,
-    LateFeeRule,
-    LateFeeWaiver,
-)
+from wuye.billing.models import ApprovalRequest, FeeItem, LateFee, LateFeeRule, LateFeeWaiver
 from wuye.core.models import AuditEntry
 from wuye.core.money import YUAN_FORMAT
+from wuye.ledger.models import BillLine
 from wuye.staff.models import AuthorityRule
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from tests.errors import codes
 from wuye.billing import bill_runs, leases, services
 from wuye.billing.charges import full_years
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import FeeItem
+from wuye.ledger.models import BillLine
 from wuye.people.models import MoveIn
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.errors import codes
 from wuye.billing import bill_runs, meters, services
-from wuye.billing.models import BillLine, FeeItem, Meter, MeterReading
+from wuye.billing.models import FeeItem, Meter, MeterReading
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 MONTHS = [datetime.date(2026, m, 1) for m in range(6, 12)]

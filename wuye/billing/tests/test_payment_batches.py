@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from wuye.billing import figures, payments
-from wuye.billing.models import Allocation, IncomeFigure, Payment, Receipt
+from wuye.billing.models import IncomeFigure, Payment, Receipt
 from wuye.billing.payment_batches import BatchPayment, take_payments
 from wuye.core import clock
 from wuye.estate.models import Building, Unit
+from wuye.ledger.models import Allocation
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,8 +17,9 @@ from django.utils import translation
 from tests.concurrency import at_once, postgres_only
 from tests.errors import codes
 from wuye.billing import bill_runs, figures, payments, services
-from wuye.billing.models import BillLine, FeeItem, Payment, Receipt
+from wuye.billing.models import FeeItem, Payment, Receipt
 from wuye.core.models import DocumentSequence
+from wuye.ledger.models import BillLine
 
 
 @pytest.fixture

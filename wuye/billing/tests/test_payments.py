@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from tests.errors import codes
 from wuye.billing import bill_runs, deposits, payments, refunds, services
-from wuye.billing.models import Allocation, BillLine, CreditEntry, FeeItem, Payment, Receipt
+from wuye.billing.models import CreditEntry, FeeItem, Payment, Receipt
 from wuye.billing.payments import ledger, open_lines
+from wuye.ledger.models import Allocation, BillLine
 
 pytestmark = pytest.mark.django_db
 MONTHS = [datetime.date(2026, m, 1) for m in (9, 10, 11)]

@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from tests.errors import codes
 from wuye.billing import bill_runs, services
 from wuye.billing.charges import compute, rate_for
-from wuye.billing.models import BillLine, BillRun, FeeItem
+from wuye.billing.models import BillRun, FeeItem
 from wuye.estate.models import Unit
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 NOV = datetime.date(2026, 11, 1)

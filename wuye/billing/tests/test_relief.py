@@ -26,14 +26,14 @@ from wuye.billing import (
 )  # fmt: skip
 from wuye.billing.collection_rate import Period
 from wuye.billing.models import (
-    BillLine,
     FeeItem,
     LateFee,
     Payment,
     ReliefEntry,
     ReliefRule,
     VacancyApplication,
-)  # fmt: skip
+)
+from wuye.ledger.models import BillLine
 from wuye.staff.models import Post
 
 pytestmark = pytest.mark.django_db

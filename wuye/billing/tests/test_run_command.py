@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from wuye.billing import services
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import FeeItem
 from wuye.core.jobs import Progress, with_live_progress
 from wuye.core.models import Job
+from wuye.ledger.models import BillLine
 
 pytestmark = pytest.mark.django_db
 

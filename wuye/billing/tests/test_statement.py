@@ -13,8 +13,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from wuye.billing import bill_runs, payments, queries, services, statements
-from wuye.billing.models import BillLine, FeeItem, Payment, ReceiptLayout
+from wuye.billing.models import FeeItem, Payment, ReceiptLayout
 from wuye.core.models import SiteMembership
+from wuye.ledger.models import BillLine
 from wuye.people import lifecycle
 from wuye.people.services import register_person
 from wuye.people.tests.conftest import make_id

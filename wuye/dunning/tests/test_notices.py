@@ -12,12 +12,14 @@ from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests.errors import codes
-from wuye.billing import bill_runs, payments, receivables
+from wuye.billing import bill_runs, payments
 from wuye.billing import services as billing_services
-from wuye.billing.models import BillLine, FeeItem, ReliefEntry
+from wuye.billing.models import FeeItem, ReliefEntry
 from wuye.core.models import DocumentSequence, Job
 from wuye.dunning import jobs, layouts, pdf, services
 from wuye.dunning.models import Notice, NoticeBatch, NoticeLayout
+from wuye.ledger import services as receivables
+from wuye.ledger.models import BillLine
 
 from .conftest import at
 

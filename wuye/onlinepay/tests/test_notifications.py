@@ -10,7 +10,8 @@ from django.db import connection
 
 from tests.concurrency import at_once, postgres_only
 from wuye.billing import payments
-from wuye.billing.models import Allocation, BillLine, CreditEntry, Payment
+from wuye.billing.models import CreditEntry, Payment
+from wuye.ledger.models import Allocation, BillLine
 from wuye.onlinepay import services
 from wuye.onlinepay.models import GatewayNotification, OnlineOrder, SimulatedTransaction
 from wuye.onlinepay.simulator import SIGNATURE_HEADER, SimulatorGateway

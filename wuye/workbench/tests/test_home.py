@@ -11,7 +11,7 @@ from django.urls import reverse
 from wuye.approvals import queries as approval_queries
 from wuye.approvals import services as approvals
 from wuye.billing import payments
-from wuye.billing.models import BillLine
+from wuye.ledger.models import BillLine
 from wuye.servicedesk.models import Kind, WorkOrder
 from wuye.servicedesk.sweeps import sweep
 

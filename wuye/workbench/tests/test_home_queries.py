@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from wuye.approvals import services as approvals
 from wuye.billing import payments
-from wuye.billing.models import BillLine
+from wuye.ledger.models import BillLine
 from wuye.servicedesk import services
 from wuye.servicedesk.models import Kind
 

@@ -10,8 +10,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wuye.billing import figures, receivables
+from wuye.billing import figures
 from wuye.core.models import Site
+from wuye.ledger import services as receivables
 
 
 class Command(BaseCommand):

@@ -12,9 +12,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from wuye.billing import arrears, payments, receivables
-from wuye.billing.models import BillLine, LedgerEntry
+from wuye.billing import arrears, payments
 from wuye.estate.models import Unit
+from wuye.ledger import services as receivables
+from wuye.ledger.models import BillLine, LedgerEntry
 
 BEFORE = [("billing", "0009_relief_rule_versions")]
 SEP, OCT, NOV = (datetime.date(2026, m, 1) for m in (9, 10, 11))

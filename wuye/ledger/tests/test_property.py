@@ -51,15 +51,12 @@ from wuye.billing import (
     figures,
     late_fees,
     payments,
-    receivables,
     refunds,
     relief,
     services,
 )
 from wuye.billing.models import (
-    Allocation,
     ApprovalRequest,
-    BillLine,
     BillRun,
     CollectionFigure,
     CreditEntry,
@@ -67,7 +64,6 @@ from wuye.billing.models import (
     IncomeFigure,
     LateFee,
     LateFeeWaiver,
-    LedgerEntry,
     Payment,
     Receipt,
     Refund,
@@ -76,6 +72,8 @@ from wuye.billing.models import (
     VacancyApplication,
 )
 from wuye.core.models import AuditEntry
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine, LedgerEntry
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("WUYE_PROPERTY_EXAMPLES", "500"))

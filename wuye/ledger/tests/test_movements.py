@@ -13,9 +13,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from tests.errors import codes
-from wuye.billing import bill_runs, payments, receivables, refunds, relief, services
-from wuye.billing.models import Allocation, BillLine, LedgerEntry, ReliefRule
+from wuye.billing import bill_runs, payments, refunds, relief, services
+from wuye.billing.models import ReliefRule
 from wuye.billing.tests import test_relief
+from wuye.ledger import services as receivables
+from wuye.ledger.models import Allocation, BillLine, LedgerEntry
 
 SEP, rule, run = test_relief.SEP, test_relief.rule, test_relief.run
 item, now = test_relief.item, test_relief.now  # ¥100.05 a month per unit, on 2026-09-20

@@ -25,17 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.errors import invalid
+from wuye.core.money import CENT
 
-from .models import (
-    OPEN_WITHIN_AMOUNT,
-    Allocation,
-    BillLine,
-    LedgerEntry,
-    Payment,
-    Refund,
-    ReliefEntry,
-)
-from .money import ZERO
+from .models import OPEN_WITHIN_AMOUNT, Allocation, BillLine, LedgerEntry
 
 Kind = LedgerEntry.Kind
 PAID_KINDS = (Kind.ALLOCATION, Kind.VOID, Kind.REFUND)
@@ -47,6 +39,16 @@ _ENTRY_COLUMNS = "site_id, bill_line_id, kind, amount, on_day, allocation_id, re
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def _source(field: str):
+    """The model a movement's source lives in (a refund, a relief entry), as the ledger entry
+    names it: the apps that move money sit above the ledger, which never imports them."""
+    return LedgerEntry._meta.get_field(field).related_model
+
+
+def _line_refund() -> str:
+    return _source("refund").Source.LINE
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -118,7 +120,7 @@ def _from_reliefs(where: str, kind: str, sign: int, day: str) -> str:
     return f"""
         SELECT l.site_id, e.bill_line_id, '{kind}' AS kind, {int(sign)} * e.amount AS amount,
                {day} AS on_day, CAST(NULL AS BIGINT) AS allocation_id, CAST(NULL AS BIGINT) AS refund_id, e.id AS relief_entry_id
-        FROM {_table(ReliefEntry)} e JOIN {_table(BillLine)} l ON l.id = e.bill_line_id
+        FROM {_table(_source("relief_entry"))} e JOIN {_table(BillLine)} l ON l.id = e.bill_line_id
         WHERE {where}"""  # fmt: skip
 
 
@@ -133,22 +135,22 @@ def allocated(allocations: Iterable[int]) -> None:
         _move(_from_allocations(f"a.id IN ({ids})", Kind.ALLOCATION, -1), [])
 
 
-def voided(payment: Payment, day) -> None:
+def voided(payment, day) -> None:
     """A payment being voided: its live allocations are undone, their lines open again. Call it
     before they are marked undone."""
     source = _from_allocations(f"a.payment_id = {int(payment.pk)} AND a.undone = FALSE", Kind.VOID, 1, "%s")  # fmt: skip
     _move(source, [_date(day)])
 
 
-def refunded(refund: Refund) -> None:
+def refunded(refund) -> None:
     """A refund of what was paid on a line gives the line that much to owe again."""
-    if refund.source != Refund.Source.LINE:
+    if refund.source != _line_refund():
         return
     source = f"""
         SELECT l.site_id, r.bill_line_id, '{Kind.REFUND}' AS kind, r.amount AS amount,
                r.refunded_on AS on_day, CAST(NULL AS BIGINT) AS allocation_id, r.id AS refund_id,
                CAST(NULL AS BIGINT) AS relief_entry_id
-        FROM {_table(Refund)} r JOIN {_table(BillLine)} l ON l.id = r.bill_line_id
+        FROM {_table(_source("refund"))} r JOIN {_table(BillLine)} l ON l.id = r.bill_line_id
         WHERE r.id = {int(refund.pk)}"""  # fmt: skip
     _move(source, [])
 
@@ -207,7 +209,8 @@ def _recounted(where: str) -> str:
     """SQL: each line `where` selects (alias `l`) with its figures recounted from the movements'
     sources — `paid`, `relief`, and `last_day` the last day money or relief reached it — by
     grouped sums joined on the line (hash joins: no per-line subquery to plan badly)."""
-    allocations, refunds, reliefs = _table(Allocation), _table(Refund), _table(ReliefEntry)
+    allocations = _table(Allocation)
+    refunds, reliefs = _table(_source("refund")), _table(_source("relief_entry"))
     return f"""
         SELECT l.id, ROUND(COALESCE(a.total, 0) - COALESCE(r.total, 0), 2) AS paid,
                ROUND(COALESCE(e.total, 0), 2) AS relief,
@@ -217,7 +220,7 @@ def _recounted(where: str) -> str:
                    FROM {allocations} WHERE undone = FALSE GROUP BY bill_line_id) a
                ON a.bill_line_id = l.id
         LEFT JOIN (SELECT bill_line_id, SUM(amount) AS total FROM {refunds}
-                   WHERE source = '{Refund.Source.LINE}' AND bill_line_id IS NOT NULL
+                   WHERE source = '{_line_refund()}' AND bill_line_id IS NOT NULL
                    GROUP BY bill_line_id) r
                ON r.bill_line_id = l.id
         LEFT JOIN (SELECT bill_line_id, SUM(amount) AS total, MAX(granted_on) AS last_day
@@ -241,7 +244,7 @@ def differences(site) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.fetchall()
-    cents = lambda value: Decimal(str(value)).quantize(ZERO)  # noqa: E731 - SQLite: floats
+    cents = lambda value: Decimal(str(value)).quantize(CENT)  # noqa: E731 - SQLite: floats
     return [
         {"line": pk, "stored": (cents(paid), cents(relief)), "recounted": (cents(p), cents(r))}
         for pk, paid, relief, p, r in rows
