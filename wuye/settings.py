@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "wuye.servicedesk",
     "wuye.ledger",
     "wuye.billing",
+    "wuye.pastbills",
     "wuye.dunning",
     "wuye.onlinepay",
     "wuye.portal",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("people/", include("wuye.people.urls")),
     path("desk/", include("wuye.servicedesk.urls")),
     path("approvals/", include("wuye.approvals.urls")),
+    path("billing/history/", include("wuye.pastbills.urls")),
     path("billing/", include("wuye.billing.urls")),
     path("dunning/", include("wuye.dunning.urls")),
     path("pay/", include("wuye.onlinepay.urls")),

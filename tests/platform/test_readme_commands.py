@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from wuye.billing.history_import import HISTORY_COLUMNS
 from wuye.core.spreadsheets import build_workbook
 from wuye.estate.workbooks import UNIT_COLUMNS
+from wuye.pastbills.rows import HISTORY_COLUMNS
 from wuye.people.workbooks import PEOPLE_COLUMNS
 from wuye.workbench.demo_data import id_check_digit
 

@@ -14,6 +14,7 @@ from wuye.core.errors import error_body
 from wuye.dunning.api import router as dunning_router
 from wuye.estate.api import router as estate_router
 from wuye.onlinepay.api import router as onlinepay_router
+from wuye.pastbills.api import router as pastbills_router
 from wuye.people.api import router as people_router
 from wuye.portal.api import router as portal_router
 from wuye.servicedesk.api import router as servicedesk_router
@@ -97,6 +98,7 @@ api.add_router("/people/", people_router)
 api.add_router("/servicedesk/", servicedesk_router)
 api.add_router("/approvals/", approvals_router)
 api.add_router("/billing/", billing_router)
+api.add_router("/billing/", pastbills_router)  # where the import was first offered
 api.add_router("/dunning/", dunning_router)
 api.add_router("/onlinepay/", onlinepay_router)
 api.add_router("/portal/", portal_router)

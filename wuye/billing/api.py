@@ -20,7 +20,6 @@ from wuye.ledger.models import BillLine
 from . import arrears, bill_runs, payments, queries, receipts, services
 from .account_api import router as account_router
 from .collection_api import router as collection_router
-from .history_api import router as history_router
 from .late_fee_api import router as late_fee_router
 from .meter_api import router as meter_router
 from .models import BillRun, FeeItem, Payment, Receipt
@@ -364,6 +363,5 @@ def arrears_list(request, site: int | None = None, page: int = 1):
 router.add_router("/", account_router)
 router.add_router("/", collection_router)
 router.add_router("/", meter_router)
-router.add_router("/", history_router)
 router.add_router("/", late_fee_router)
 router.add_router("/", relief_router)

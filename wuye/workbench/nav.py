@@ -46,7 +46,7 @@ NAV = (
         Link("billing:collection_rate", _("Collection rate"), ("billing.view_collection_rate",)),
         Link("billing:fee_items", _("Fee items"), ("billing.view_feeitem",)),
         Link("billing:runs", _("Bill runs"), ("billing.view_billrun",)),
-        Link("billing:history_import", _("Past bills"), ("billing.run_bills",), also=("/billing/history/",)),
+        Link("pastbills:history_import", _("Past bills"), ("billing.run_bills",), also=("/billing/history/",)),
         Link("billing:leases", _("Leases"), ("billing.view_lease",)),
         Link("billing:readings", _("Meter readings"), ("billing.add_meterreading",)),
         Link("billing:meters", _("Meters"), ("billing.view_meter",)),

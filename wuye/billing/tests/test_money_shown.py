@@ -14,9 +14,9 @@ from pypdf import PdfReader
 
 from tests.clients import signed_in
 from wuye.billing import bill_runs, late_fees, services
-from wuye.billing.history_import import HISTORY_COLUMNS
 from wuye.billing.models import FeeItem
 from wuye.core.money import YUAN_FORMAT
+from wuye.pastbills.rows import HISTORY_COLUMNS
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -67,7 +67,7 @@ def test_every_exporter_writes_its_money_as_numbers_in_the_money_format(exporter
 
 
 def test_the_past_bills_template_writes_its_example_amounts_in_the_money_format(finance):
-    response = signed_in(finance["sup"].user).get(reverse("billing:history_import_template"))
+    response = signed_in(finance["sup"].user).get(reverse("pastbills:history_import_template"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     amount, paid = list(HISTORY_COLUMNS).index("amount") + 1, list(HISTORY_COLUMNS).index("paid") + 1  # fmt: skip
     due, taken = sheet.cell(2, amount), sheet.cell(2, paid)

@@ -13,11 +13,12 @@ from django.core.management import call_command
 
 from tests.clients import signed_in
 from wuye.billing import arrears, bill_runs, figures, payments, services
-from wuye.billing.history_import import import_history, parse_period
 from wuye.billing.models import FeeItem, Payment
 from wuye.core.errors import field_errors
 from wuye.core.models import Job
 from wuye.ledger.models import Allocation, BillLine
+from wuye.pastbills.rows import parse_period
+from wuye.pastbills.services import import_history
 
 pytestmark = pytest.mark.django_db
 HEADERS = ("房号", "收费项目", "所属期间", "应收金额", "实收金额", "缴费日期", "收款人", "付款方式", "业主", "电话", "身份证号")  # fmt: skip

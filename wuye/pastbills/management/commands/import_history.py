@@ -1,8 +1,8 @@
 """`wuye import_history FILE --site CODE --user USERNAME`: the past-bills import page, from a
 terminal, with a progress bar."""
 
-from wuye.billing.history_import import JOB_KIND, import_report
 from wuye.core.management.import_command import ImportCommand
+from wuye.pastbills.services import JOB_KIND, import_report
 
 
 class Command(ImportCommand):

@@ -14,7 +14,8 @@ from wuye.core.pages import form_status, site_page, submit_form
 from wuye.core.permissions import ensure_can
 from wuye.core.spreadsheets import xlsx_response
 
-from .history_import import JOB_KIND, history_template, import_report, start_history_import
+from .rows import history_template
+from .services import JOB_KIND, import_report, start_history_import
 
 
 @site_page
@@ -28,10 +29,10 @@ def history_import(request):
             lambda d: start_history_import(site=request.site, actor=request.user, upload=d["file"]),
         )
         if job is not None:
-            return redirect("billing:history_import_job", pk=job.pk)
+            return redirect("pastbills:history_import_job", pk=job.pk)
     recent = Job.objects.filter(site=request.site, kind=JOB_KIND).select_related("actor")[:10]
     context = {"form": form, "recent": recent}
-    return render(request, "billing/history_import.html", context, status=form_status(form))
+    return render(request, "pastbills/history_import.html", context, status=form_status(form))
 
 
 @site_page
@@ -40,12 +41,12 @@ def history_import_job(request, pk):
     job = with_live_progress(get_object_or_404(Job, pk=pk, site=request.site, kind=JOB_KIND))
     context = {
         "job": job,
-        "poll_url": reverse("billing:history_import_job", args=[job.pk]),
+        "poll_url": reverse("pastbills:history_import_job", args=[job.pk]),
         "report": import_report(job) if job.state == Job.State.FAILED else [],
     }
     if request.htmx:
-        return render(request, "billing/history_import_progress.html", context)
-    return render(request, "billing/history_import_job.html", context)
+        return render(request, "pastbills/history_import_progress.html", context)
+    return render(request, "pastbills/history_import_job.html", context)
 
 
 @site_page

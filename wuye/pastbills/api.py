@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from wuye.core.errors import invalid
 from wuye.core.scoping import one_site
 
-from .history_import import start_history_import
+from .services import start_history_import
 
 router = Router(tags=["billing"])
 
