@@ -89,7 +89,7 @@ def approval_out(found: ApprovalRequest) -> dict:
 )
 def inbox(request, site: int | None = None):
     where = one_site(request.user, site)
-    ensure_can(request.user, "approvals.view_approvalrequest", where)
+    ensure_can(request.user, services.VIEW, where)
     waiting = list(queries.to_decide(request.user, where).select_related("decided_by"))
     return [approval_out(found) for found in queries.describe(where, waiting)]
 

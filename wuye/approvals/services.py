@@ -18,6 +18,7 @@ from .authority import approver_name, require_authority
 from .kinds import kind_of
 from .models import ApprovalRequest
 
+VIEW = "approvals.view_approvalrequest"
 ASK = "approvals.add_approvalrequest"
 DECIDE = "approvals.change_approvalrequest"
 

@@ -18,8 +18,6 @@ from . import queries, services
 from .forms import DecisionForm
 from .models import ApprovalRequest
 
-VIEW = "approvals.view_approvalrequest"
-
 
 def _inbox(request, failed: DecisionForm | None = None, status: int = 200):
     site = request.site
@@ -37,7 +35,7 @@ def _inbox(request, failed: DecisionForm | None = None, status: int = 200):
 
 @site_page
 def inbox(request):
-    ensure_can(request.user, VIEW, request.site)
+    ensure_can(request.user, services.VIEW, request.site)
     return _inbox(request)
 
 

@@ -244,7 +244,7 @@ def create_approval_request(request, payload: ApprovalIn):
 )
 def pending_approval_requests(request, site: int | None = None):
     where = one_site(request.user, site)
-    ensure_can(request.user, "approvals.view_approvalrequest", where)
+    ensure_can(request.user, approvals.VIEW, where)
     waiting = list(approval_queries.pending(where).select_related("decided_by"))
     describe(where, waiting)
     return [approval_out(found) for found in waiting]

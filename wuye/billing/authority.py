@@ -7,11 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wuye.approvals.authority import BeyondAuthority, approver
+from wuye.approvals.services import ASK
 from wuye.staff.models import AuthorityRule
 
 from .money import CENT
 
-ASK = "approvals.add_approvalrequest"
 # The role permission that makes each correction (within the post's authority).
 MAKES = {
     AuthorityRule.Action.REFUND: "billing.add_refund",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from wuye.approvals import queries as approval_queries
 from wuye.approvals.queries import describe
+from wuye.approvals.services import DECIDE
 from wuye.billing import queries as billing
 from wuye.billing.models import Payment, VacancyApplication
 from wuye.billing.relief import applications_of
@@ -168,7 +169,7 @@ def head_section(who: Viewer) -> Section:
     then the vacancy reliefs and residents' requests, for those who decide them."""
     user, site = who.user, who.site
     listings = []
-    if user.has_perm("approvals.change_approvalrequest"):
+    if user.has_perm(DECIDE):
         found = approval_queries.to_decide(user, site)
         listings.append(_listing(
             "approvals", _("Approval requests for you to decide"), found,
