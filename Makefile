@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test env lint demo
+.PHONY: run test env lint demo benchmarks
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -27,3 +27,7 @@ lint: env
 
 test: lint
 	$(UV) run pytest
+
+# Every `wuye bench` at a small scale, its JSON line checked (scripts/check_benches.py).
+benchmarks: env
+	$(UV) run python scripts/check_benches.py --scale 0.01

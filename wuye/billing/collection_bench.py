@@ -29,7 +29,9 @@ Then, on "today" 2026-11-25, it times (ms are medians of several calls after one
   (`collection_rate.report`), and `recount_ms`: the same straight from the ledger
   (`collection_rate.recount`); `figures_equal` says the two agree to the fen in every row;
 - `aging_ms`: one site's arrears page — its units in arrears, the site's totals and the
-  buildings' (`arrears.by_unit`, `site_totals`, `by_building`) read in full;
+  buildings' (`arrears.by_unit`, `site_totals`, `by_building`) read in full; beside it
+  `aging_baseline_ms`, the least such a page could cost (one indexed aggregate over the
+  site's open overdue lines, what each unit owes), and `aging_over_baseline`, the ratio;
 - `late_fee_first_s`: the first run of the daily late-fee job over the whole company (on
   2026-11-24: every overdue management-fee line gets its late fee), and `late_fee_job_s`: the
   next day's run (2026-11-25), the steady daily job (`late_fees.accrue_late_fees`);
@@ -480,6 +482,19 @@ def _aging(site: Site) -> int:
     return len(rows)
 
 
+def _aging_baseline(site: Site) -> int:
+    """The least the arrears page could cost: one indexed aggregate over the site's open
+    overdue lines, what each unit owes, read in full (the bill-line open index)."""
+    table = connection.ops.quote_name(BillLine._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT unit_id, SUM(open_amount) FROM {table} WHERE site_id = %s AND open_amount > 0 "
+            "AND due_date < %s AND cancelled_at IS NULL AND unit_id IS NOT NULL GROUP BY unit_id",
+            [site.pk, TODAY],
+        )
+        return len(cursor.fetchall())
+
+
 def run(*, sites: int = SITES, units: int = UNITS, report: Callable[[str], None] = lambda m: None) -> dict:  # fmt: skip
     started = time.perf_counter()
     if _pg():
@@ -506,7 +521,10 @@ def run(*, sites: int = SITES, units: int = UNITS, report: Callable[[str], None]
     report(f"recount: {recount_ms:.0f}ms, equal: {equal}; one site's arrears")
     site = company[0]
     arrears_units, aging_ms = _median_ms(lambda: _aging(site), AGING_CALLS)
-    report(f"aging: {aging_ms:.0f}ms; the first late-fee run")
+    baseline_units, aging_baseline_ms = _median_ms(lambda: _aging_baseline(site), AGING_CALLS)
+    if baseline_units != arrears_units:
+        raise RuntimeError(f"the aging found {arrears_units} units, the baseline {baseline_units}")
+    report(f"aging: {aging_ms:.0f}ms (baseline {aging_baseline_ms:.0f}ms); the first late-fee run")
     started = time.perf_counter()
     late_fees.accrue_late_fees(today=TODAY - datetime.timedelta(days=1), site=None)
     first_s = time.perf_counter() - started
@@ -523,6 +541,8 @@ def run(*, sites: int = SITES, units: int = UNITS, report: Callable[[str], None]
         "ratio": round(recount_ms / report_ms, 1),
         "figures_equal": equal,
         "aging_ms": round(aging_ms, 1),
+        "aging_baseline_ms": round(aging_baseline_ms, 1),
+        "aging_over_baseline": round(aging_ms / aging_baseline_ms, 2),
         "late_fee_job_s": round(job_s, 3),
         "late_fee_first_s": round(first_s, 3),
         "late_fees": accrued,

@@ -30,6 +30,7 @@ from .workbooks import PEOPLE_COLUMNS
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢傅"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华志晓燕海春梅国庆子涵雨萱浩然思远嘉怡俊欣文博婷宇航佳琪梓轩"
+PER_BUILDING = 250  # 2 entrances × 25 floors × 5 units
 SEARCHES = ["zhang", "zs", "王", "liwei", "chenjing", "lw", "刘洋", "huang"]
 
 
@@ -58,8 +59,8 @@ def _build_site(units: int, report: Callable[[str], None]):
     user = get_user_model().objects.create_superuser("bench", password="bench-2026")
     company = Company.objects.create(name="基准物业")
     site = Site.objects.create(company=company, code="bench", name="基准小区")
-    per_building = 250  # 2 entrances × 25 floors × 5
-    for b in range(1, units // per_building + 1):
+    buildings = -(-units // PER_BUILDING)
+    for b in range(1, buildings + 1):
         building = create_building(
             site=site, actor=user, code=str(b), name=f"{b}栋", floors_above=25
         )
@@ -74,7 +75,7 @@ def _build_site(units: int, report: Callable[[str], None]):
                 units_per_floor=5,
                 floor_area=89,
             )
-        report(f"units: {b * per_building}/{units}")
+        report(f"units: {b * PER_BUILDING:,}/{buildings * PER_BUILDING:,}")
     return site, user
 
 
@@ -166,8 +167,8 @@ def site_units(site) -> list[str]:
 
 def bench(*, scale: float, report: Callable[[str], None]) -> dict:
     return run(
-        units=int(5000 * scale),
-        people=int(20000 * scale),
-        import_rows=int(10000 * scale),
+        units=max(PER_BUILDING, int(5000 * scale)),  # one building at least
+        people=max(1000, int(20000 * scale)),
+        import_rows=max(500, int(10000 * scale)),
         report=report,
     )

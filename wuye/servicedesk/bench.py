@@ -31,7 +31,7 @@ from wuye.staff.services import install_company_defaults
 
 from . import desk
 from .facts import rebuild_facts, site_zone
-from .models import Ticket
+from .models import ComplaintEvent, Kind, Ticket
 
 SPAN = datetime.timedelta(days=3 * 365)
 RECENT_DAYS = 14  # tickets younger than this may still be open
@@ -144,7 +144,7 @@ def insert_tickets(site: Site, *, start: int, stop: int, units: list[int], depar
         "warn_at": f"(CASE WHEN {clocked} THEN {sql.at(base, received_s + ' + 69120')} END)",
         "met_at": f"(CASE WHEN {clocked} AND {done} THEN {sql.at(base, received_s + f' + (CASE WHEN {late} THEN 129600 ELSE 43200 END)')} END)",  # fmt: skip
         "breached_at": f"(CASE WHEN {clocked} AND {done} AND {late} THEN {sql.at(base, received_s + ' + 86400')} END)",  # fmt: skip
-        "is_event_primary": f"(CASE WHEN {complaint} THEN TRUE ELSE FALSE END)",
+        "is_event_primary": "FALSE",  # until `give_events` makes each complaint its own event
         "root_cause_id": f"(CASE WHEN {complaint} AND {done} THEN {_case(f'{i} % {len(causes)}', [str(c) for c in causes])} END)",  # fmt: skip
         "is_valid": f"(CASE WHEN {complaint} AND {done} THEN ({i} % 10 < 8) END)",
         "needs_callback": f"(CASE WHEN {needs_callback} THEN TRUE ELSE FALSE END)",
@@ -176,6 +176,27 @@ def insert_tickets(site: Site, *, start: int, stop: int, units: list[int], depar
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
         report(f"tickets: {last:,}/{stop:,}")
+    give_events(site)
+
+
+def give_events(site: Site) -> None:
+    """Every complaint without an event becomes the first complaint of an event of its own,
+    as registering it does (R-CMP-07): two set-based statements."""
+    q = connection.ops.quote_name
+    tickets, events = q(Ticket._meta.db_table), q(ComplaintEvent._meta.db_table)
+    lonely = "site_id = %s AND kind = %s AND event_id IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {events} (site_id, created_at, updated_at, primary_id, people_count, "
+            f"times_count, reach) SELECT site_id, received_at, received_at, id, 1, 1, '' "
+            f"FROM {tickets} WHERE {lonely}",
+            [site.pk, Kind.COMPLAINT],
+        )
+        cursor.execute(
+            f"UPDATE {tickets} SET is_event_primary = TRUE, event_id = (SELECT e.id FROM "
+            f"{events} e WHERE e.primary_id = {tickets}.id) WHERE {lonely}",
+            [site.pk, Kind.COMPLAINT],
+        )
 
 
 def build_site(report: Callable[[str], None]):

@@ -434,6 +434,11 @@ class Ticket(SiteScopedModel):
                 condition=~Q(state="closed") | Q(closed_at__isnull=False),
                 name="ticket_closed_has_time",
             ),
+            # R-CMP-07: the complaint that stands for an event has one.
+            models.CheckConstraint(
+                condition=Q(is_event_primary=False) | Q(event__isnull=False),
+                name="ticket_primary_has_event",
+            ),
             models.CheckConstraint(
                 condition=~Q(state__in=["completed", "closed"])
                 | Q(completed_at__isnull=False)

@@ -24,3 +24,8 @@ def test_the_benchmark_builds_tickets_set_based_and_times_every_page():
         Ticket.objects.filter(state="closed").exists()
         and Ticket.objects.filter(state="open").exists()
     )
+    # Every complaint stands for an event of its own, as registering one makes it (R-CMP-07).
+    complaints = Ticket.objects.filter(kind="complaint")
+    assert complaints.exists()
+    assert not complaints.filter(event__isnull=True).exists()
+    assert complaints.filter(is_event_primary=True).count() == complaints.count()

@@ -92,6 +92,15 @@ def test_r_cmp_07_linked_complaints_count_as_one_event(complaint, team, zhang, l
     assert list(primaries) == [first]
 
 
+def test_r_cmp_07_the_database_refuses_a_primary_complaint_without_its_event(complaint):
+    from django.db import IntegrityError, transaction
+
+    ticket = complaint()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(event=None)
+    assert Ticket.objects.get(pk=ticket.pk).event_id == ticket.event_id
+
+
 def test_r_cmp_07_callers_sharing_a_mask_are_two_people(complaint, team):
     # 138****5678 both: the first three and the last four digits agree, the people do not.
     first = complaint(person=None, caller_name="王五", caller_phone="13811115678")
