@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,4 +60,10 @@ def decide(request, pk):
         else _("Rejected: %(what)s of %(amount)s.")
     )
     messages.success(request, text % {"what": decided.get_action_display(), "amount": format_yuan(decided.amount)})  # fmt: skip
-    return redirect("approvals:inbox")
+    return _back_to_inbox(request)
+
+
+def _back_to_inbox(request):
+    """The inbox again, on the tab the decision was made from."""
+    tab = "?for_me=1" if request.GET.get("for_me") == "1" else ""
+    return redirect(reverse("approvals:inbox") + tab)

@@ -117,8 +117,12 @@ def test_r_adm_02_the_inbox_page_and_api_show_each_approver_what_waits_for_them(
     found = client_of(team["pm"]).get("/api/v1/approvals/inbox").json()
     assert [r["id"] for r in found] == [asked.pk] and found[0]["what"].endswith("灭火器")
     assert client_of(team["head"]).get("/api/v1/approvals/inbox").json() == []
-    decided = client_of(team["pm"]).post(reverse("approvals:decide", args=[asked.pk]), {f"decide-{asked.pk}-decision": "approve", f"decide-{asked.pk}-note": ""})  # fmt: skip
+    page = client_of(team["pm"]).get(reverse("approvals:inbox"), {"for_me": "1"}).content.decode()
+    action = reverse("approvals:decide", args=[asked.pk]) + "?for_me=1"
+    assert f'action="{action}"' in page  # the decision is made from the tab it was listed on
+    decided = client_of(team["pm"]).post(action, {f"decide-{asked.pk}-decision": "approve", f"decide-{asked.pk}-note": ""})  # fmt: skip
     assert decided.status_code == 302 and purchases == [("灭火器", team["pm"])]
+    assert decided["Location"] == reverse("approvals:inbox") + "?for_me=1"  # and back to that tab
 
 
 def test_the_inbox_is_of_the_callers_site_only(team, site_a, site_b, clerk_b, client_of, purchases):

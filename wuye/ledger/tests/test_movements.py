@@ -16,6 +16,7 @@ from tests.errors import codes
 from wuye.billing import bill_runs, payments, refunds, relief, services
 from wuye.billing.models import ReliefRule
 from wuye.billing.tests import test_relief
+from wuye.core.models import Site
 from wuye.ledger import services as receivables
 from wuye.ledger.models import Allocation, BillLine, LedgerEntry
 
@@ -136,6 +137,9 @@ def test_recount_collections_finds_a_drifted_open_amount_and_fix_sets_it(billed,
     with pytest.raises(SystemExit):
         call_command("recount_collections", stdout=out)
     assert "1 lines' open amounts differ" in out.getvalue() and "20.00/0.00" in out.getvalue()
+    # The site counts once, however many of its lines and figures differ.
+    sites = Site.objects.count()
+    assert out.getvalue().splitlines()[-1] == f"1 of {sites} sites differ: {unit.site.code}"
     assert receivables.differences(unit.site) == [
         {"line": line.pk, "stored": (D("20.00"), D("0.00")), "recounted": (D("30.00"), D("0.00"))}
     ]

@@ -28,11 +28,11 @@ class Command(BaseCommand):
             sites = sites.filter(code=site)
             if not sites.exists():
                 raise CommandError(f"no site with the code {site!r}")
-        differing = 0  # sites with anything differing
+        differing: set[str] = set()  # the codes of sites with anything differing
         for one in sites:
             lines = receivables.differences(one)
             if lines:
-                differing += 1
+                differing.add(one.code)
                 self.stdout.write(f"{one.code}: {len(lines)} lines' open amounts differ from the recount")  # fmt: skip
                 for entry in lines[:50]:
                     self.stdout.write(
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             if not found:
                 self.stdout.write(f"{one.code}: figures agree with the ledger")
                 continue
-            differing += 1
+            differing.add(one.code)
             self.stdout.write(f"{one.code}: {len(found)} figures differ from the ledger")
             for entry in found:
                 cell = " ".join(str(part) for part in entry["cell"][1:])
@@ -57,6 +57,9 @@ class Command(BaseCommand):
             if fix:
                 figures.rebuild_figures(site=one)
                 self.stdout.write(f"{one.code}: figures rebuilt from the ledger")
+        if differing:
+            done = "fixed" if fix else "differ"
+            self.stdout.write(f"{len(differing)} of {len(sites)} sites {done}: {', '.join(sorted(differing))}")  # fmt: skip
         if differing and not fix:
             sys.exit(1)
 
