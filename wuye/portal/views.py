@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -34,7 +35,7 @@ def sign_up(request):
     if request.method == "POST":
         account = submit_form(form, lambda data: services.sign_up_resident(**data))
         if account:
-            login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, account.user, backend=settings.AUTHENTICATION_BACKENDS[0])
             return redirect("portal:home")
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "portal/sign_up.html", {"form": form}, status=status)
