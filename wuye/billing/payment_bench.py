@@ -83,13 +83,12 @@ def _at_once(count: int, work: Callable[[int], object]) -> tuple[list, float]:
     forked from this one, so they work in the benchmark's database; the parent's connection is
     closed first so that no child shares its socket."""
     context = multiprocessing.get_context("fork")
-    ready, release = context.Barrier(count + 1), context.Event()
+    released = context.Barrier(count + 1)
     results = context.Queue()
     connections.close_all()
 
     def run(i: int) -> None:
-        ready.wait()
-        release.wait()
+        released.wait()
         try:
             outcome = _outcome(work(i))
         except Exception as exc:  # noqa: BLE001 - told to the parent, which counts it
@@ -101,9 +100,8 @@ def _at_once(count: int, work: Callable[[int], object]) -> tuple[list, float]:
     children = [context.Process(target=run, args=(i,)) for i in range(count)]
     for child in children:
         child.start()
-    ready.wait()
+    released.wait()
     started = time.perf_counter()  # perf_counter is the machine's monotonic clock: shared
-    release.set()
     outcomes: list = [None] * count
     finished = started
     for _ in range(count):

@@ -10,6 +10,7 @@ database (see the `bench` command).
 from __future__ import annotations
 
 import io
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -59,7 +60,7 @@ def _build_site(units: int, report: Callable[[str], None]):
     user = get_user_model().objects.create_superuser("bench", password="bench-2026")
     company = Company.objects.create(name="基准物业")
     site = Site.objects.create(company=company, code="bench", name="基准小区")
-    buildings = -(-units // PER_BUILDING)
+    buildings = math.ceil(units / PER_BUILDING)
     for b in range(1, buildings + 1):
         building = create_building(
             site=site, actor=user, code=str(b), name=f"{b}栋", floors_above=25
